@@ -1,0 +1,64 @@
+#include "common_flags.hpp"
+
+#include <sstream>
+
+namespace cucnf::cli {
+
+void add_solver_flags(CLI::App& cmd, SolverFlags& flags, const std::string& method) {
+  flags.method = method;
+  cmd.add_option("--method", flags.method,
+                 "Runge-Kutta method: euler, midpoint, rk4, rk4_38 (fixed step, need "
+                 "--step-size); heun_euler, fehlberg2, bosh3, dopri5, tsit5 (adaptive)")
+      ->capture_default_str();
+  cmd.add_option("--rtol", flags.rtol, "relative tolerance (adaptive methods)")
+      ->capture_default_str();
+  cmd.add_option("--atol", flags.atol, "absolute tolerance (adaptive methods)")
+      ->capture_default_str();
+  cmd.add_option("--step-size", flags.step_size,
+                 "fixed-step methods: the step; adaptive: the first step (0 = automatic)")
+      ->capture_default_str();
+  cmd.add_option("--max-steps", flags.max_steps, "fail after this many step attempts")
+      ->capture_default_str();
+}
+
+void add_device_flags(CLI::App& cmd, DeviceFlags& flags) {
+  cmd.add_option("--device", flags.device, "auto (GPU if present), cpu or cuda")
+      ->capture_default_str();
+  cmd.add_option("--precision", flags.precision, "CUDA arithmetic: float32 or float64")
+      ->capture_default_str();
+}
+
+SolverOptions solver_options(const SolverFlags& flags) {
+  SolverOptions o;
+  o.method = parse_method(flags.method);
+  o.rtol = flags.rtol;
+  o.atol = flags.atol;
+  o.step_size = flags.step_size;
+  o.max_num_steps = flags.max_steps;
+  validate(o);
+  return o;
+}
+
+Device device(const DeviceFlags& flags) {
+  return parse_device(flags.device);
+}
+
+Precision precision(const DeviceFlags& flags) {
+  if (flags.precision == "float32") return Precision::float32;
+  if (flags.precision == "float64") return Precision::float64;
+  throw Error(ErrorKind::invalid_argument,
+              "unknown precision '" + flags.precision + "' (valid: float32, float64)");
+}
+
+std::string describe(const Flow& flow) {
+  return flow.device_description();
+}
+
+std::string describe(const SolveStats& stats) {
+  std::ostringstream s;
+  s << stats.nfe << " field evaluations, " << stats.accepted << " accepted and " << stats.rejected
+    << " rejected steps";
+  return s.str();
+}
+
+}  // namespace cucnf::cli

@@ -1,0 +1,128 @@
+#include "csv.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cucnf/error.hpp"
+
+namespace cucnf::cli {
+namespace {
+
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> cells;
+  std::string cell;
+  std::istringstream in(line);
+  while (std::getline(in, cell, ',')) cells.push_back(cell);
+  if (!line.empty() && line.back() == ',') cells.emplace_back();
+  return cells;
+}
+
+std::string trim(const std::string& s) {
+  const auto begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string::npos) return "";
+  return s.substr(begin, s.find_last_not_of(" \t\r") - begin + 1);
+}
+
+bool parse_number(const std::string& text, double& out) {
+  const std::string t = trim(text);
+  if (t.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  out = std::strtod(t.c_str(), &end);
+  return end == t.c_str() + t.size();
+}
+
+[[noreturn]] void bad_input(const std::string& where, const std::string& what) {
+  throw Error(ErrorKind::invalid_argument, where + ": " + what);
+}
+
+}  // namespace
+
+Points read_points(const std::string& path, int dim) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path);
+    if (!file) throw Error(ErrorKind::io, "cannot open '" + path + "': " + std::strerror(errno));
+    in = &file;
+  }
+  Points points;
+  std::string line;
+  std::size_t line_no = 0;
+  bool first_data_line = true;
+  while (std::getline(*in, line)) {
+    ++line_no;
+    const std::string content = trim(line);
+    if (content.empty() || content[0] == '#') continue;
+    const std::vector<std::string> cells = split(content);
+    double probe;
+    if (first_data_line && !parse_number(cells[0], probe)) {  // a header
+      first_data_line = false;
+      continue;
+    }
+    first_data_line = false;
+    const std::string where = path + ":" + std::to_string(line_no);
+    if (int(cells.size()) != dim)
+      bad_input(where, "expected " + std::to_string(dim) +
+                           " comma-separated values (the model's "
+                           "dimension), found " +
+                           std::to_string(cells.size()));
+    for (int j = 0; j < dim; ++j) {
+      double v;
+      if (!parse_number(cells[j], v))
+        bad_input(where, "column " + std::to_string(j + 1) + " ('" + trim(cells[j]) +
+                             "') is not a number");
+      if (!std::isfinite(v)) bad_input(where, "column " + std::to_string(j + 1) + " is not finite");
+      points.values.push_back(v);
+    }
+    ++points.rows;
+  }
+  if (in->bad()) throw Error(ErrorKind::io, "error reading '" + path + "'");
+  if (points.rows == 0) bad_input(path, "no points found");
+  return points;
+}
+
+void write_table(const std::string& path, const std::vector<std::string>& header,
+                 const std::vector<std::vector<double>>& columns) {
+  std::string text;
+  for (std::size_t c = 0; c < header.size(); ++c) text += (c ? "," : "") + header[c];
+  text += '\n';
+  const std::size_t rows = columns.empty() ? 0 : columns[0].size();
+  char buffer[32];
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      std::snprintf(buffer, sizeof buffer, "%.17g", columns[c][r]);
+      if (c) text += ',';
+      text += buffer;
+    }
+    text += '\n';
+  }
+  if (path == "-") {
+    std::cout << text << std::flush;
+    return;
+  }
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw Error(ErrorKind::io, "cannot write '" + path + "'");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw Error(ErrorKind::io, "cannot write '" + path + "': " + std::strerror(errno));
+  }
+}
+
+}  // namespace cucnf::cli

@@ -1,0 +1,25 @@
+// CSV input and output of points for the command-line program.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace cucnf::cli {
+
+/// Points read from a CSV file: rows of `dim` numbers, comma-separated. A first line that is
+/// not numeric is taken as a header and skipped; blank lines and lines starting with '#' are
+/// ignored. "-" reads standard input. Throws cucnf::Error naming the file, line and column of
+/// the first bad value (wrong count, not a number, not finite).
+struct Points {
+  std::vector<double> values;  ///< rows x dim, row-major
+  std::size_t rows = 0;
+};
+Points read_points(const std::string& path, int dim);
+
+/// Writes rows of columns with a header line, each value in the shortest form that reads back
+/// exactly ("%.17g"). "-" writes standard output. The file is written atomically.
+void write_table(const std::string& path, const std::vector<std::string>& header,
+                 const std::vector<std::vector<double>>& columns);
+
+}  // namespace cucnf::cli

@@ -1,0 +1,24 @@
+// cucnf: the command-line program (log-densities, sampling, gradients, the rings demo).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "commands.hpp"
+#include "cucnf/cucnf.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"cucnf " CUCNF_VERSION_STRING
+               ": continuous normalising flows with a tanh-planar field, on the GPU or CPU"};
+  app.set_version_flag("--version", std::string(cucnf::version()));
+  app.require_subcommand(1);
+  cucnf::cli::add_logp_command(app);
+  cucnf::cli::add_sample_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {  // cucnf::Error from a subcommand, or the C++ library
+    std::cerr << "cucnf: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

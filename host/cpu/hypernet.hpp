@@ -1,0 +1,32 @@
+// The hypernetwork on the CPU (float64): t -> W(t), B(t), U~(t) and its backward pass.
+#pragma once
+
+#include <vector>
+
+#include "core/param_layout.hpp"
+
+namespace cucnf::detail {
+
+/// The hypernetwork evaluated at one time, with what its backward pass needs.
+struct HyperState {
+  double t = 0.0;
+  std::vector<double> x1;       ///< H: tanh(fc1(t))
+  std::vector<double> x2;       ///< H: tanh(fc2(x1))
+  std::vector<double> p;        ///< P = 3KD + K raw outputs: [W, U, G, B]
+  std::vector<double> u_tilde;  ///< KD: U * sigmoid(G)
+  std::vector<double> sig_g;    ///< KD: sigmoid(G)
+  std::vector<double> s;        ///< K: s_k = u~_k . w_k
+  const double* w() const { return p.data(); }
+  const double* b(const ParamLayout& l) const { return p.data() + l.p_b; }
+};
+
+/// Evaluates the hypernetwork of parameters `theta` at time t.
+void hyper_forward(const ParamLayout& l, const double* theta, double t, HyperState& out);
+
+/// Backpropagates gradients with respect to W (K x D), B (K) and U~ (K x D) at the time of
+/// `state` through the hypernetwork, adding scale * dL/dtheta into grad_theta.
+void hyper_backward(const ParamLayout& l, const double* theta, const HyperState& state,
+                    const double* g_w, const double* g_b, const double* g_u_tilde, double scale,
+                    double* grad_theta);
+
+}  // namespace cucnf::detail

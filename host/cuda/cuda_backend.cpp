@@ -1,0 +1,334 @@
+// The CUDA backend: float32 (or float64) solves whose controller lives on the device.
+//
+// The host enqueues step attempts ahead (see kernels/rk_kernels.hpp) and reads the controller
+// back only every few attempts, so a solve costs one synchronisation per batch of attempts, not
+// one per step. All scratch memory is sized once per solve shape and reused.
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "adjoint_init.hpp"
+#include "backend.hpp"
+#include "core/control_params.hpp"
+#include "core/integrate.hpp"
+#include "core/param_layout.hpp"
+#include "cuda_check.hpp"
+#include "device_buffer.hpp"
+#include "rk_kernels.hpp"
+
+namespace cucnf::detail {
+namespace {
+
+constexpr int kMaxWarpsCnf = 8192;
+constexpr int kMaxWarpsAdjoint = 1024;
+constexpr size_t kMaxSharedPerBlock = 48 * 1024;
+
+// Device memory of one kind of solve (CNF or adjoint), grown on demand and reused.
+template <class Real>
+struct SolveWorkspace {
+  DeviceBuffer<StepControl> ctl{1};
+  DeviceBuffer<Real> y[2], k, stage_params, hyper_cache, outputs;
+  DeviceBuffer<double> err_partials;
+  DeviceBuffer<Real> theta[2], k_theta, param_partials, reduced, gp;
+
+  SolveBuffers<Real> prepare(const SolveDims& d, const ParamLayout& l, const Tableau& tab,
+                             std::size_t output_count, const Real* model_theta) {
+    const std::size_t state = std::size_t(d.n) * d.elems;
+    const int sets = std::max(tab.stages, 2);
+    y[0].reserve(state);
+    y[1].reserve(state);
+    k.reserve(state * tab.stages);
+    stage_params.reserve(std::size_t(sets) * stage_params_stride(l));
+    hyper_cache.reserve(std::size_t(sets) * hyper_cache_stride(l));
+    err_partials.reserve(std::size_t(d.warps) * 4);
+    if (output_count > 0) outputs.reserve(state * output_count);
+    SolveBuffers<Real> b;
+    b.ctl = ctl.data();
+    b.y[0] = y[0].data();
+    b.y[1] = y[1].data();
+    b.k = k.data();
+    b.err_partials = err_partials.data();
+    b.stage_params = stage_params.data();
+    b.hyper_cache = hyper_cache.data();
+    b.theta_model = model_theta;
+    if (d.adjoint) {
+      theta[0].reserve(l.total);
+      theta[1].reserve(l.total);
+      k_theta.reserve(std::size_t(l.total) * tab.stages);
+      param_partials.reserve(std::size_t(d.warps) * param_partials_stride(l));
+      reduced.reserve(param_partials_stride(l));
+      gp.reserve(l.outputs);
+      b.theta[0] = theta[0].data();
+      b.theta[1] = theta[1].data();
+      b.k_theta = k_theta.data();
+      b.param_partials = param_partials.data();
+      b.reduced = reduced.data();
+      b.gp = gp.data();
+    }
+    return b;
+  }
+};
+
+SolveDims make_dims(int n, const ParamLayout& l, bool adjoint, bool theta_in_norm,
+                    std::size_t real_size) {
+  SolveDims d;
+  d.n = n;
+  d.adjoint = adjoint;
+  d.theta_in_norm = theta_in_norm;
+  d.elems = adjoint ? 2 * l.dim + 2 : l.dim + 1;
+  d.part0 = adjoint ? l.dim + 1 : l.dim;
+  d.warps = std::min(n, adjoint ? kMaxWarpsAdjoint : kMaxWarpsCnf);
+  const std::size_t per_warp = std::size_t(d.elems + 2 * l.dim + 64) * real_size;
+  if (per_warp > kMaxSharedPerBlock)
+    throw Error(ErrorKind::invalid_argument,
+                "dimension " + std::to_string(l.dim) +
+                    " is too large for the CUDA backend's shared memory; use the CPU backend");
+  d.warps_per_block = int(std::min<std::size_t>(8, kMaxSharedPerBlock / per_warp));
+  return d;
+}
+
+// The step driver's Ops on the device (core/integrate.hpp).
+template <class Real>
+class CudaRk {
+ public:
+  CudaRk(const SolveBuffers<Real>& b, const SolveDims& d, const ParamLayout& l, const Tableau& tab,
+         const ControlParams& p, StepControl* pinned, cudaStream_t stream)
+      : b_(b), d_(d), l_(l), tab_(tab), p_(p), host_(pinned), stream_(stream) {}
+
+  void on_output(std::function<void(std::size_t, const Real*)> fn) { on_output_ = std::move(fn); }
+
+  void start(double t0, double t_end, double step_size) {
+    StepControl c;
+    c.t = t0;
+    c.t_end = t_end;
+    c.dir = t_end > t0 ? 1.0 : -1.0;
+    c.h = step_size;
+    c.status = kRunning;
+    const bool hairer = tab_.adaptive && step_size == 0.0;
+    if (!tab_.fsal && !hairer) check_next_attempt(c);
+    *host_ = c;
+    upload();
+    if (tab_.fsal || hairer) {
+      evaluate(StageMode::initial, 0);
+      launch_finalize(b_, d_, l_, tab_, p_, StageMode::initial, hairer, stream_);
+      if (hairer) {
+        evaluate(StageMode::probe, 0);
+        launch_finalize(b_, d_, l_, tab_, p_, StageMode::probe, hairer, stream_);
+      }
+    }
+  }
+
+  void attempt() {
+    launch_hyper_forward(b_, l_, tab_, StageMode::attempt, stream_);
+    for (int s = tab_.fsal ? 1 : 0; s < tab_.stages; ++s) {
+      launch_stage(b_, d_, l_, tab_, p_, StageMode::attempt, s, stream_);
+      if (d_.adjoint) launch_hyper_backward(b_, d_, l_, tab_, StageMode::attempt, s, stream_);
+    }
+    launch_finalize(b_, d_, l_, tab_, p_, StageMode::attempt, false, stream_);
+  }
+
+  StepControl poll() {
+    CUCNF_CUDA_CHECK(
+        cudaMemcpyAsync(host_, b_.ctl, sizeof(StepControl), cudaMemcpyDeviceToHost, stream_));
+    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    return *host_;
+  }
+
+  // Enough attempts to finish the segment at the current step size, at most 16: an attempt
+  // issued after the segment ends costs a few empty launches, a poll a synchronisation.
+  int attempts_per_poll(const StepControl& c) const {
+    const double steps = std::ceil(std::fabs(c.t_end - c.t) / c.h);
+    return int(std::clamp(steps, 1.0, 16.0));
+  }
+
+  void next_segment(double t_end) {
+    begin_segment(*host_, t_end);
+    upload();
+  }
+
+  void record_output(std::size_t index) {
+    if (on_output_) on_output_(index, b_.y[host_->buf]);
+  }
+
+  /// The current state buffer (valid after a poll).
+  const Real* state() const { return b_.y[host_->buf]; }
+  const Real* theta_state() const { return b_.theta[host_->buf]; }
+
+ private:
+  void upload() {
+    CUCNF_CUDA_CHECK(
+        cudaMemcpyAsync(b_.ctl, host_, sizeof(StepControl), cudaMemcpyHostToDevice, stream_));
+  }
+
+  void evaluate(StageMode mode, int stage) {
+    launch_hyper_forward(b_, l_, tab_, mode, stream_);
+    launch_stage(b_, d_, l_, tab_, p_, mode, stage, stream_);
+    if (d_.adjoint) launch_hyper_backward(b_, d_, l_, tab_, mode, stage, stream_);
+  }
+
+  SolveBuffers<Real> b_;
+  SolveDims d_;
+  ParamLayout l_;
+  const Tableau& tab_;
+  ControlParams p_;
+  StepControl* host_;
+  cudaStream_t stream_;
+  std::function<void(std::size_t, const Real*)> on_output_;
+};
+
+template <class Real>
+class CudaBackend final : public Backend {
+ public:
+  CudaBackend(const ModelShape& shape, const std::vector<double>& params)
+      : layout_(make_param_layout(shape)), pinned_(1) {
+    CUCNF_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    theta_.reserve(layout_.total);
+    set_params(params);
+    int device = 0;
+    cudaDeviceProp prop{};
+    CUCNF_CUDA_CHECK(cudaGetDevice(&device));
+    CUCNF_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+    description_ = std::string(prop.name) + " (CUDA sm_" + std::to_string(prop.major) +
+                   std::to_string(prop.minor) + ", " + (sizeof(Real) == 4 ? "float32" : "float64") +
+                   ")";
+  }
+  ~CudaBackend() override { cudaStreamDestroy(stream_); }
+
+  std::string description() const override { return description_; }
+
+  void set_params(const std::vector<double>& params) override {
+    const std::vector<Real> host(params.begin(), params.end());
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(theta_.data(), host.data(), host.size() * sizeof(Real),
+                                     cudaMemcpyHostToDevice, stream_));
+    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+
+  SolveStats solve(const double* z_start, std::size_t n, const std::vector<double>& times,
+                   const SolverOptions& options, double* out_z, double* out_l,
+                   const std::string& label) override {
+    const int D = layout_.dim;
+    const SolveDims dims = make_dims(checked_count(n), layout_, false, false, sizeof(Real));
+    const Tableau& tab = tableau(options.method);
+    const std::size_t outputs = times.size() - 1, state = n * (D + 1);
+    SolveBuffers<Real> b = cnf_.prepare(dims, layout_, tab, outputs, theta_.data());
+    std::vector<Real> host(state);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (int j = 0; j < D; ++j) host[i * (D + 1) + j] = Real(z_start[i * D + j]);
+      host[i * (D + 1) + D] = 0;
+    }
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(b.y[0], host.data(), state * sizeof(Real),
+                                     cudaMemcpyHostToDevice, stream_));
+    const ControlParams params = control_params(options);
+    CudaRk<Real> rk(b, dims, layout_, tab, params, pinned_.data(), stream_);
+    Real* out = cnf_.outputs.data();
+    rk.on_output([&](std::size_t index, const Real* y) {
+      CUCNF_CUDA_CHECK(cudaMemcpyAsync(out + (index - 1) * state, y, state * sizeof(Real),
+                                       cudaMemcpyDeviceToDevice, stream_));
+    });
+    const SolveStats stats = integrate(rk, params, times, options.step_size, label);
+    host.resize(state * outputs);
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(host.data(), out, host.size() * sizeof(Real),
+                                     cudaMemcpyDeviceToHost, stream_));
+    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    for (std::size_t o = 0; o < outputs; ++o) {
+      for (std::size_t i = 0; i < n; ++i) {
+        const Real* src = host.data() + o * state + i * (D + 1);
+        for (int j = 0; j < D; ++j) out_z[o * n * D + i * D + j] = double(src[j]);
+        out_l[o * n + i] = double(src[D]);
+      }
+    }
+    return stats;
+  }
+
+  GradientResult gradient(const double* x, std::size_t n, const FlowSpec& spec,
+                          const SolverOptions& options,
+                          const GradientOptions& gradient_options) override {
+    if (gradient_options.adjoint == Adjoint::discrete)
+      throw Error(ErrorKind::invalid_argument,
+                  "the discrete adjoint is not available on the CUDA backend yet; use the CPU "
+                  "backend or the continuous adjoint");
+    const int N = checked_count(n), D = layout_.dim;
+    const Tableau& tab = tableau(options.method);
+    GradientResult result;
+
+    // Forward density solve; its end state stays on the device.
+    std::vector<double> z0(n * D), l0(n);
+    const SolveDims fdims = make_dims(N, layout_, false, false, sizeof(Real));
+    SolveBuffers<Real> fb = cnf_.prepare(fdims, layout_, tab, 0, theta_.data());
+    {
+      std::vector<Real> host(n * (D + 1), Real(0));
+      for (std::size_t i = 0; i < n; ++i)
+        for (int j = 0; j < D; ++j) host[i * (D + 1) + j] = Real(x[i * D + j]);
+      CUCNF_CUDA_CHECK(cudaMemcpyAsync(fb.y[0], host.data(), host.size() * sizeof(Real),
+                                       cudaMemcpyHostToDevice, stream_));
+    }
+    const ControlParams fparams = control_params(options);
+    CudaRk<Real> forward(fb, fdims, layout_, tab, fparams, pinned_.data(), stream_);
+    result.forward =
+        integrate(forward, fparams, {spec.t1, spec.t0}, options.step_size, "density solve");
+
+    // Augmented state at t0, and the loss.
+    const SolveDims adims = make_dims(N, layout_, true, !gradient_options.seminorm, sizeof(Real));
+    SolveBuffers<Real> ab = adjoint_.prepare(adims, layout_, tab, 0, theta_.data());
+    nll_.reserve(n + 1);
+    sum_scratch_bytes_ = sum_scratch_bytes(N);
+    sum_scratch_.reserve(sum_scratch_bytes_);
+    launch_adjoint_init(forward.state(), ab.y[0], nll_.data(), N, D, spec.base_variance, stream_);
+    launch_sum(nll_.data(), nll_.data() + n, N, sum_scratch_.data(), sum_scratch_bytes_, stream_);
+    CUCNF_CUDA_CHECK(cudaMemsetAsync(ab.theta[0], 0, layout_.total * sizeof(Real), stream_));
+
+    const double rtol =
+        gradient_options.adjoint_rtol > 0 ? gradient_options.adjoint_rtol : options.rtol;
+    const double atol =
+        gradient_options.adjoint_atol > 0 ? gradient_options.adjoint_atol : options.atol;
+    const ControlParams aparams = control_params(options, rtol, atol);
+    CudaRk<Real> backward(ab, adims, layout_, tab, aparams, pinned_.data(), stream_);
+    result.backward =
+        integrate(backward, aparams, {spec.t0, spec.t1}, options.step_size, "adjoint solve");
+
+    std::vector<Real> grad(layout_.total);
+    double loss_sum = 0.0;
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(grad.data(), backward.theta_state(),
+                                     grad.size() * sizeof(Real), cudaMemcpyDeviceToHost, stream_));
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(&loss_sum, nll_.data() + n, sizeof(double),
+                                     cudaMemcpyDeviceToHost, stream_));
+    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    result.loss = loss_sum / double(n);
+    result.grad.assign(grad.begin(), grad.end());
+    return result;
+  }
+
+ private:
+  static int checked_count(std::size_t n) {
+    if (n > std::size_t(1) << 30)
+      throw Error(
+          ErrorKind::invalid_argument,
+          "at most 2^30 points per call on the CUDA backend (got " + std::to_string(n) + ")");
+    return int(n);
+  }
+
+  ParamLayout layout_;
+  cudaStream_t stream_ = nullptr;
+  DeviceBuffer<Real> theta_;
+  PinnedBuffer<StepControl> pinned_;
+  SolveWorkspace<Real> cnf_, adjoint_;
+  DeviceBuffer<double> nll_;
+  DeviceBuffer<unsigned char> sum_scratch_;
+  size_t sum_scratch_bytes_ = 0;
+  std::string description_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_backend(const ModelShape& shape,
+                                           const std::vector<double>& params, Precision precision) {
+  if (cuda_device_count() == 0)
+    throw Error(ErrorKind::cuda_unavailable, "no usable CUDA device for the CUDA backend");
+  if (precision == Precision::float64) return std::make_unique<CudaBackend<double>>(shape, params);
+  return std::make_unique<CudaBackend<float>>(shape, params);
+}
+
+}  // namespace cucnf::detail

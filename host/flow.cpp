@@ -1,0 +1,141 @@
+// Flow: checks inputs, turns log-density, sampling and trajectory requests into solves on
+// its backend, and assembles the results.
+#include "cucnf/flow.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "backend.hpp"
+#include "core/base_density.hpp"
+#include "core/philox.hpp"
+#include "cucnf/error.hpp"
+
+namespace cucnf {
+
+struct Flow::Impl {
+  explicit Impl(Model m) : model(std::move(m)) {}
+  Model model;
+  Device device;
+  std::unique_ptr<detail::Backend> backend;
+
+  detail::FlowSpec spec() const { return {model.t0(), model.t1(), model.base_variance()}; }
+
+  std::size_t rows(const std::vector<double>& points, const char* what) const {
+    const int d = model.shape().dim;
+    if (points.empty()) throw Error(ErrorKind::invalid_argument, std::string(what) + " is empty");
+    if (points.size() % d != 0)
+      throw Error(ErrorKind::invalid_argument,
+                  std::string(what) + " has " + std::to_string(points.size()) +
+                      " values, not a multiple of the model's dimension " + std::to_string(d));
+    for (std::size_t i = 0; i < points.size(); ++i)
+      if (!std::isfinite(points[i]))
+        throw Error(ErrorKind::invalid_argument, std::string(what) + ": value " +
+                                                     std::to_string(i % d) + " of row " +
+                                                     std::to_string(i / d) + " is not finite");
+    return points.size() / d;
+  }
+};
+
+Flow::Flow(Model model, Device device, Precision precision)
+    : impl_(std::make_unique<Impl>(std::move(model))) {
+  const Model& m = impl_->model;
+  impl_->device = resolve_device(device);
+  impl_->backend = impl_->device == Device::cuda
+                       ? detail::make_cuda_backend(m.shape(), m.params(), precision)
+                       : detail::make_cpu_backend(m.shape(), m.params());
+}
+
+Flow::~Flow() = default;
+Flow::Flow(Flow&&) noexcept = default;
+Flow& Flow::operator=(Flow&&) noexcept = default;
+
+Device Flow::device() const {
+  return impl_->device;
+}
+
+std::string Flow::device_description() const {
+  return impl_->backend->description();
+}
+
+const Model& Flow::model() const {
+  return impl_->model;
+}
+
+void Flow::set_params(const std::vector<double>& params) {
+  impl_->model.set_params(params);
+  impl_->backend->set_params(impl_->model.params());
+}
+
+LogProbResult Flow::log_prob(const std::vector<double>& x, const SolverOptions& options) {
+  validate(options);
+  const std::size_t n = impl_->rows(x, "input points");
+  const int d = impl_->model.shape().dim;
+  LogProbResult r;
+  r.z0.resize(n * d);
+  r.delta_logp.resize(n);
+  r.stats = impl_->backend->solve(x.data(), n, {impl_->model.t1(), impl_->model.t0()}, options,
+                                  r.z0.data(), r.delta_logp.data(), "density solve");
+  r.log_prob.resize(n);
+  for (std::size_t i = 0; i < n; ++i)
+    r.log_prob[i] =
+        detail::base_log_density(&r.z0[i * d], d, impl_->model.base_variance()) - r.delta_logp[i];
+  return r;
+}
+
+SampleResult Flow::sample(std::size_t n, std::uint64_t seed, const SolverOptions& options) {
+  validate(options);
+  if (n == 0) throw Error(ErrorKind::invalid_argument, "the number of samples must be >= 1");
+  const int d = impl_->model.shape().dim;
+  const double sigma = std::sqrt(impl_->model.base_variance());
+  SampleResult r;
+  r.z0.resize(n * d);
+  const std::size_t pairs = (std::size_t(d) + 1) / 2;
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t p = 0; p < pairs; ++p) {
+      double a, b;
+      detail::normal2(seed, 0, i * pairs + p, a, b);
+      r.z0[i * d + 2 * p] = sigma * a;
+      if (2 * p + 1 < std::size_t(d)) r.z0[i * d + 2 * p + 1] = sigma * b;
+    }
+  }
+  r.x.resize(n * d);
+  std::vector<double> delta(n);
+  r.stats = impl_->backend->solve(r.z0.data(), n, {impl_->model.t0(), impl_->model.t1()}, options,
+                                  r.x.data(), delta.data(), "sampling solve");
+  r.log_prob.resize(n);
+  for (std::size_t i = 0; i < n; ++i)
+    r.log_prob[i] =
+        detail::base_log_density(&r.z0[i * d], d, impl_->model.base_variance()) + delta[i];
+  return r;
+}
+
+TrajectoryResult Flow::trajectory(const std::vector<double>& z_start,
+                                  const std::vector<double>& times, const SolverOptions& options) {
+  validate(options);
+  const std::size_t n = impl_->rows(z_start, "start points");
+  const std::size_t nd = n * impl_->model.shape().dim;
+  TrajectoryResult r;
+  r.times = times;
+  if (times.size() < 2)
+    throw Error(ErrorKind::invalid_argument, "a trajectory needs at least two times");
+  r.z.resize(times.size() * nd);
+  r.delta_logp.assign(times.size() * n, 0.0);
+  std::copy(z_start.begin(), z_start.end(), r.z.begin());
+  r.stats = impl_->backend->solve(z_start.data(), n, times, options, r.z.data() + nd,
+                                  r.delta_logp.data() + n, "trajectory solve");
+  return r;
+}
+
+GradientResult Flow::gradient(const std::vector<double>& x, const SolverOptions& options,
+                              const GradientOptions& gradient_options) {
+  validate(options);
+  if (gradient_options.adjoint_rtol < 0 || gradient_options.adjoint_atol < 0 ||
+      !std::isfinite(gradient_options.adjoint_rtol) ||
+      !std::isfinite(gradient_options.adjoint_atol))
+    throw Error(ErrorKind::invalid_argument,
+                "adjoint_rtol and adjoint_atol must be >= 0 (0: same as the forward solve)");
+  const std::size_t n = impl_->rows(x, "input points");
+  return impl_->backend->gradient(x.data(), n, impl_->spec(), options, gradient_options);
+}
+
+}  // namespace cucnf

@@ -1,0 +1,163 @@
+// The model file: JSON in the PyTorch reference's layout, read and written exactly.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cucnf/error.hpp"
+#include "cucnf/model.hpp"
+
+namespace cucnf {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void format_error(const std::string& message) {
+  throw Error(ErrorKind::model_format, message);
+}
+
+const json& member(const json& object, const char* key, const std::string& where) {
+  if (!object.is_object()) format_error(where + " must be a JSON object");
+  const auto it = object.find(key);
+  if (it == object.end())
+    format_error("missing key \"" + where + (where.empty() ? "" : ".") + key + "\"");
+  return *it;
+}
+
+double number(const json& value, const std::string& name) {
+  if (!value.is_number()) format_error("\"" + name + "\" must be a number");
+  return value.get<double>();
+}
+
+int positive_int(const json& value, const std::string& name) {
+  if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 1 << 24)
+    format_error("\"" + name + "\" must be an integer >= 1");
+  return value.get<int>();
+}
+
+// Reads a tensor of rows x cols (a list of rows for a weight, a flat list for a bias).
+void read_tensor(const json& params, const ParameterTensor& t, std::vector<double>& out) {
+  const json& value = member(params, t.name.c_str(), "params");
+  const std::string name = "params." + t.name;
+  if (!value.is_array() || value.size() != t.rows)
+    format_error("\"" + name + "\" must be a list of " + std::to_string(t.rows) +
+                 (t.name.find("weight") != std::string::npos ? " rows" : " numbers") + ", got " +
+                 (value.is_array() ? std::to_string(value.size()) + " entries" : "no list"));
+  const bool is_weight = t.name.find("weight") != std::string::npos;
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    if (is_weight) {
+      const json& row = value[r];
+      if (!row.is_array() || row.size() != t.cols)
+        format_error("\"" + name + "\" row " + std::to_string(r) + " must hold " +
+                     std::to_string(t.cols) + " numbers");
+      for (std::size_t c = 0; c < t.cols; ++c)
+        out[t.offset + r * t.cols + c] =
+            number(row[c], name + "[" + std::to_string(r) + "][" + std::to_string(c) + "]");
+    } else {
+      out[t.offset + r] = number(value[r], name + "[" + std::to_string(r) + "]");
+    }
+  }
+}
+
+json write_tensor(const std::vector<double>& params, const ParameterTensor& t) {
+  json value = json::array();
+  const bool is_weight = t.name.find("weight") != std::string::npos;
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    if (is_weight) {
+      json row = json::array();
+      for (std::size_t c = 0; c < t.cols; ++c) row.push_back(params[t.offset + r * t.cols + c]);
+      value.push_back(std::move(row));
+    } else {
+      value.push_back(params[t.offset + r]);
+    }
+  }
+  return value;
+}
+
+}  // namespace
+
+Model Model::from_json(const std::string& text) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    format_error(std::string("malformed or truncated JSON: ") + e.what());
+  } catch (const json::exception& e) {  // e.g. a number beyond the float64 range
+    format_error(std::string("unreadable JSON value: ") + e.what());
+  }
+  if (!doc.is_object()) format_error("the model file must hold a JSON object");
+  const json& shape_json = member(doc, "model", "");
+  ModelShape shape;
+  shape.dim = positive_int(member(shape_json, "dim", "model"), "model.dim");
+  shape.width = positive_int(member(shape_json, "width", "model"), "model.width");
+  shape.hidden = positive_int(member(shape_json, "hidden", "model"), "model.hidden");
+  const double t0 = number(member(doc, "t0", ""), "t0");
+  const double t1 = number(member(doc, "t1", ""), "t1");
+  const double variance = number(member(doc, "base_variance", ""), "base_variance");
+  const json& params_json = member(doc, "params", "");
+  std::vector<double> params(shape.parameter_count());
+  for (const ParameterTensor& t : parameter_tensors(shape)) read_tensor(params_json, t, params);
+  try {
+    return Model(shape, t0, t1, variance, std::move(params));
+  } catch (const Error& e) {
+    format_error(e.what());
+  }
+}
+
+Model Model::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw Error(ErrorKind::io, "cannot open model file '" + path + "': " + std::strerror(errno));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw Error(ErrorKind::io, "cannot read model file '" + path + "'");
+  try {
+    return from_json(text.str());
+  } catch (const Error& e) {
+    throw Error(e.kind(), "model file '" + path + "': " + e.what());
+  }
+}
+
+std::string Model::to_json() const {
+  json doc;
+  doc["model"] = {{"dim", shape_.dim}, {"width", shape_.width}, {"hidden", shape_.hidden}};
+  doc["t0"] = t0_;
+  doc["t1"] = t1_;
+  doc["base_variance"] = base_variance_;
+  json params = json::object();
+  for (const ParameterTensor& t : parameter_tensors(shape_))
+    params[t.name] = write_tensor(params_, t);
+  doc["params"] = std::move(params);
+  doc["param_layout"] =
+      "PyTorch nn.Linear: fc.weight is (out, in), fc.bias is (out); fc3 output = [W (K x D), "
+      "U (K x D), G (K x D), B (K)], U~ = U * sigmoid(G)";
+  return doc.dump() + "\n";
+}
+
+void Model::save(const std::string& path) const {
+  const std::string text = to_json();
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw Error(ErrorKind::io, "cannot write '" + tmp + "': " + std::strerror(errno));
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size() &&
+                       std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  const int write_errno = errno;
+  if (std::fclose(f) != 0 || !written) {
+    std::remove(tmp.c_str());
+    throw Error(ErrorKind::io, "cannot write '" + tmp + "': " + std::strerror(write_errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int rename_errno = errno;
+    std::remove(tmp.c_str());
+    throw Error(ErrorKind::io,
+                "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(rename_errno));
+  }
+}
+
+}  // namespace cucnf

@@ -1,0 +1,91 @@
+// Flow: log-densities, samples and trajectories of a CNF model on one device.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cucnf/device.hpp"
+#include "cucnf/export.hpp"
+#include "cucnf/gradient.hpp"
+#include "cucnf/model.hpp"
+#include "cucnf/solver.hpp"
+
+namespace cucnf {
+
+/// Result of Flow::log_prob for N points of dimension D.
+struct LogProbResult {
+  std::vector<double> log_prob;    ///< N values: log p(x_n), in nats
+  std::vector<double> z0;          ///< N x D row-major: the points carried back to t0
+  std::vector<double> delta_logp;  ///< N values: l(t0), the integral of -tr(df/dz) from t1 to t0
+  SolveStats stats;
+};
+
+/// Result of Flow::sample.
+struct SampleResult {
+  std::vector<double> x;         ///< N x D row-major samples at t1
+  std::vector<double> log_prob;  ///< N values: log p(x_n) = log N(z0; 0, s^2 I) + l(t1)
+  std::vector<double> z0;        ///< N x D base draws at t0
+  SolveStats stats;
+};
+
+/// Result of Flow::trajectory: the state at each requested time.
+struct TrajectoryResult {
+  std::vector<double> times;       ///< T requested times, as given
+  std::vector<double> z;           ///< T x N x D: z(times[i]) for every point
+  std::vector<double> delta_logp;  ///< T x N: l(times[i]), with l(times[0]) = 0
+  SolveStats stats;
+};
+
+/// A model bound to a device, with the scratch memory its solves need.
+///
+/// Points are N x D row-major float64 arrays; N = size / D (N >= 1). On the CUDA backend the
+/// arithmetic is float32 by default (time stays float64); the CPU backend is float64.
+///
+/// Thread-safety: a Flow owns scratch buffers and is not safe to use from several threads at
+/// once; use one Flow per thread (each may share the same Model).
+class CUCNF_API Flow {
+ public:
+  /// Binds `model` to `device`. Throws Error(cuda_unavailable) for Device::cuda without a GPU.
+  explicit Flow(Model model, Device device = Device::automatic,
+                Precision precision = Precision::float32);
+  ~Flow();
+  Flow(Flow&&) noexcept;
+  Flow& operator=(Flow&&) noexcept;
+  Flow(const Flow&) = delete;
+  Flow& operator=(const Flow&) = delete;
+
+  /// The resolved device (cpu or cuda) and its description.
+  Device device() const;
+  std::string device_description() const;
+  const Model& model() const;
+  /// Replaces the parameters (validated like Model::set_params) on the host and the device.
+  void set_params(const std::vector<double>& params);
+
+  /// log p(x) by the density direction: z(t1) = x, l(t1) = 0, integrate to t0, then
+  /// log p(x) = log N(z(t0); 0, s^2 I) - l(t0). Throws Error(invalid_argument) when x is empty,
+  /// its size is not a multiple of D, or a value is not finite; Error(step_size_underflow),
+  /// Error(max_steps_exceeded) or Error(non_finite_state) when the solve fails (naming t, h).
+  LogProbResult log_prob(const std::vector<double>& x, const SolverOptions& options = {});
+
+  /// Draws n points z0 ~ N(0, s^2 I) (from `seed`, reproducibly) and carries them to t1.
+  SampleResult sample(std::size_t n, std::uint64_t seed, const SolverOptions& options = {});
+
+  /// Integrates from times[0] (z = z_start, l = 0) through every later time (strictly
+  /// monotone, any direction), returning the state at each. Used for animations.
+  TrajectoryResult trajectory(const std::vector<double>& z_start, const std::vector<double>& times,
+                              const SolverOptions& options = {});
+
+  /// The loss L = -mean_n log p(x_n) and dL/dtheta (in the parameter layout of Model::params)
+  /// by the adjoint method chosen in `gradient_options`.
+  GradientResult gradient(const std::vector<double>& x, const SolverOptions& options = {},
+                          const GradientOptions& gradient_options = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cucnf
