@@ -10,6 +10,7 @@
 #include "cucnf/gradient.hpp"
 #include "cucnf/model.hpp"
 #include "cucnf/solver.hpp"
+#include "cucnf/train.hpp"
 
 namespace cucnf::detail {
 
@@ -18,6 +19,25 @@ struct FlowSpec {
   double t0;
   double t1;
   double base_variance;
+};
+
+/// One training iteration: the gradient on a batch, then an Adam step.
+struct TrainStepRequest {
+  const double* batch = nullptr;  ///< n x D points on the host, or nullptr: rings drawn by the
+                                  ///< backend from (data_seed, data_stream)
+  std::size_t n = 0;
+  std::uint64_t data_seed = 0;
+  std::uint64_t data_stream = 0;
+  SolverOptions solver;
+  GradientOptions gradient;
+  AdamOptions adam;
+  std::int64_t adam_step = 1;  ///< t of this update, 1-based
+};
+
+struct TrainStepResult {
+  double loss = 0.0;
+  SolveStats forward;
+  SolveStats backward;
 };
 
 class Backend {
@@ -36,7 +56,21 @@ class Backend {
   virtual GradientResult gradient(const double* x, std::size_t n, const FlowSpec& spec,
                                   const SolverOptions& options,
                                   const GradientOptions& gradient_options) = 0;
+
+  /// Computes the loss and gradient of a batch; if both are finite, applies one Adam step to
+  /// the backend's parameters and moments, else throws Error(non_finite_state) and changes
+  /// nothing.
+  virtual TrainStepResult train_step(const TrainStepRequest& request, const FlowSpec& spec) = 0;
+  /// The current parameters (the backend's copy, which training updates).
+  virtual std::vector<double> params() = 0;
+  virtual AdamState adam_state() = 0;
+  virtual void set_adam_state(const AdamState& state) = 0;
 };
+
+/// Throws Error(non_finite_state) when the loss is not finite.
+void check_finite_loss(double loss);
+/// Throws Error(non_finite_state) naming the first non-finite loss or gradient entry.
+void check_finite_gradient(double loss, const std::vector<double>& grad, const ModelShape& shape);
 
 std::unique_ptr<Backend> make_cpu_backend(const ModelShape& shape,
                                           const std::vector<double>& params);

@@ -8,5 +8,6 @@ namespace cucnf::cli {
 
 void add_logp_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
+void add_grad_command(CLI::App& app);
 
 }  // namespace cucnf::cli

@@ -1,7 +1,5 @@
 #include "csv.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +10,7 @@
 #include <sstream>
 
 #include "cucnf/error.hpp"
+#include "files.hpp"
 
 namespace cucnf::cli {
 namespace {
@@ -105,24 +104,7 @@ void write_table(const std::string& path, const std::vector<std::string>& header
     }
     text += '\n';
   }
-  if (path == "-") {
-    std::cout << text << std::flush;
-    return;
-  }
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw Error(ErrorKind::io, "cannot write '" + path + "'");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(ErrorKind::io, "cannot write '" + path + "': " + std::strerror(errno));
-  }
+  write_text(path, text);
 }
 
 }  // namespace cucnf::cli

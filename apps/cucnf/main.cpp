@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   cucnf::cli::add_logp_command(app);
   cucnf::cli::add_sample_command(app);
+  cucnf::cli::add_grad_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

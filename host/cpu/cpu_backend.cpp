@@ -3,12 +3,14 @@
 #include <vector>
 
 #include "backend.hpp"
+#include "core/adam.hpp"
 #include "core/base_density.hpp"
 #include "core/control_params.hpp"
 #include "core/integrate.hpp"
 #include "core/param_layout.hpp"
 #include "cpu/cnf_systems.hpp"
 #include "cpu/discrete_adjoint.hpp"
+#include "cucnf/rings.hpp"
 
 namespace cucnf::detail {
 namespace {
@@ -16,7 +18,7 @@ namespace {
 class CpuBackend final : public Backend {
  public:
   CpuBackend(const ModelShape& shape, const std::vector<double>& params)
-      : layout_(make_param_layout(shape)), theta_(params) {}
+      : shape_(shape), layout_(make_param_layout(shape)), theta_(params) {}
 
   std::string description() const override { return "CPU (float64)"; }
 
@@ -46,6 +48,36 @@ class CpuBackend final : public Backend {
     return continuous_adjoint(x, n, spec, options, gradient_options);
   }
 
+  TrainStepResult train_step(const TrainStepRequest& r, const FlowSpec& spec) override {
+    const std::vector<double> drawn =
+        r.batch ? std::vector<double>() : rings(r.n, r.data_seed, r.data_stream);
+    const double* batch = r.batch ? r.batch : drawn.data();
+    const GradientResult g = gradient(batch, r.n, spec, r.solver, r.gradient);
+    check_finite_gradient(g.loss, g.grad, shape_);
+    if (adam_m_.empty()) {
+      adam_m_.assign(theta_.size(), 0.0);
+      adam_v_.assign(theta_.size(), 0.0);
+    }
+    const AdamStep step = adam_step(r.adam.lr, r.adam.beta1, r.adam.beta2, r.adam.eps, r.adam_step);
+    for (std::size_t i = 0; i < theta_.size(); ++i)
+      adam_update(theta_[i], adam_m_[i], adam_v_[i], g.grad[i], step);
+    return {g.loss, g.forward, g.backward};
+  }
+
+  std::vector<double> params() override { return theta_; }
+
+  AdamState adam_state() override {
+    AdamState s;
+    s.m = adam_m_.empty() ? std::vector<double>(theta_.size(), 0.0) : adam_m_;
+    s.v = adam_v_.empty() ? std::vector<double>(theta_.size(), 0.0) : adam_v_;
+    return s;
+  }
+
+  void set_adam_state(const AdamState& state) override {
+    adam_m_ = state.m;
+    adam_v_ = state.v;
+  }
+
  private:
   // Forward density solve, then the augmented system from t0 back to t1 (design §4).
   GradientResult continuous_adjoint(const double* x, std::size_t n, const FlowSpec& spec,
@@ -57,6 +89,7 @@ class CpuBackend final : public Backend {
     result.forward =
         solve(x, n, {spec.t1, spec.t0}, options, z0.data(), l0.data(), "density solve");
     result.loss = nll_loss(z0.data(), l0.data(), n, layout_.dim, spec.base_variance);
+    check_finite_loss(result.loss);  // the adjoint of a non-finite loss means nothing
 
     AdjointSystem system(layout_, theta_.data(), n, gradient_options.seminorm);
     const double rtol =
@@ -79,8 +112,10 @@ class CpuBackend final : public Backend {
     return result;
   }
 
+  ModelShape shape_;
   ParamLayout layout_;
   std::vector<double> theta_;
+  std::vector<double> adam_m_, adam_v_;  // empty until the first update
 };
 
 }  // namespace

@@ -43,6 +43,7 @@ GradientResult discrete_adjoint_gradient(const ParamLayout& layout, const double
   result.forward = integrate(rk, params, {spec.t1, spec.t0}, options.step_size, "density solve");
   const double* end = rk.state();
   result.loss = nll_loss(end, end + nd, n, D, spec.base_variance);
+  check_finite_loss(result.loss);
 
   // Cotangents of the end state: dL/dz0 = z0 / (n s^2), dL/dl0 = 1/n.
   std::vector<double> y_bar(size), p_bar(size, 0.0), y_bar_next(size);

@@ -12,12 +12,14 @@
 
 #include "adjoint_init.hpp"
 #include "backend.hpp"
+#include "core/adam.hpp"
 #include "core/control_params.hpp"
 #include "core/integrate.hpp"
 #include "core/param_layout.hpp"
 #include "cuda_check.hpp"
 #include "device_buffer.hpp"
 #include "rk_kernels.hpp"
+#include "train_kernels.hpp"
 
 namespace cucnf::detail {
 namespace {
@@ -183,7 +185,7 @@ template <class Real>
 class CudaBackend final : public Backend {
  public:
   CudaBackend(const ModelShape& shape, const std::vector<double>& params)
-      : layout_(make_param_layout(shape)), pinned_(1) {
+      : shape_(shape), layout_(make_param_layout(shape)), pinned_(1) {
     CUCNF_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     theta_.reserve(layout_.total);
     set_params(params);
@@ -199,12 +201,7 @@ class CudaBackend final : public Backend {
 
   std::string description() const override { return description_; }
 
-  void set_params(const std::vector<double>& params) override {
-    const std::vector<Real> host(params.begin(), params.end());
-    CUCNF_CUDA_CHECK(cudaMemcpyAsync(theta_.data(), host.data(), host.size() * sizeof(Real),
-                                     cudaMemcpyHostToDevice, stream_));
-    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
-  }
+  void set_params(const std::vector<double>& params) override { upload(theta_.data(), params); }
 
   SolveStats solve(const double* z_start, std::size_t n, const std::vector<double>& times,
                    const SolverOptions& options, double* out_z, double* out_l,
@@ -250,21 +247,108 @@ class CudaBackend final : public Backend {
       throw Error(ErrorKind::invalid_argument,
                   "the discrete adjoint is not available on the CUDA backend yet; use the CPU "
                   "backend or the continuous adjoint");
-    const int N = checked_count(n), D = layout_.dim;
-    const Tableau& tab = tableau(options.method);
+    const int N = checked_count(n);
+    upload_points(forward_input(N, options), x, n);
+    const DeviceGradient g = device_gradient(N, spec, options, gradient_options);
     GradientResult result;
+    result.forward = g.forward;
+    result.backward = g.backward;
+    std::vector<Real> grad(layout_.total);
+    double loss_sum = 0.0;
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(grad.data(), g.grad, grad.size() * sizeof(Real),
+                                     cudaMemcpyDeviceToHost, stream_));
+    CUCNF_CUDA_CHECK(
+        cudaMemcpyAsync(&loss_sum, g.loss_sum, sizeof(double), cudaMemcpyDeviceToHost, stream_));
+    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    result.loss = loss_sum / double(n);
+    result.grad.assign(grad.begin(), grad.end());
+    return result;
+  }
 
-    // Forward density solve; its end state stays on the device.
-    std::vector<double> z0(n * D), l0(n);
+  TrainStepResult train_step(const TrainStepRequest& r, const FlowSpec& spec) override {
+    if (r.gradient.adjoint == Adjoint::discrete)
+      throw Error(ErrorKind::invalid_argument,
+                  "the discrete adjoint is not available on the CUDA backend yet; train with "
+                  "the continuous adjoint or on the CPU backend");
+    const int N = checked_count(r.n);
+    const SolveBuffers<Real> input = forward_input(N, r.solver);
+    if (r.batch) {
+      upload_points(input, r.batch, r.n);
+    } else {
+      launch_rings_batch(input.y[0], N, r.data_seed, r.data_stream, stream_);
+    }
+    const DeviceGradient g = device_gradient(N, spec, r.solver, r.gradient);
+    // The loss and a count of non-finite gradient entries come back together.
+    CUCNF_CUDA_CHECK(cudaMemsetAsync(flag_.data(), 0, sizeof(unsigned int), stream_));
+    launch_count_non_finite(g.grad, layout_.total, flag_.data(), stream_);
+    double loss_sum = 0.0;
+    unsigned int bad = 0;
+    CUCNF_CUDA_CHECK(
+        cudaMemcpyAsync(&loss_sum, g.loss_sum, sizeof(double), cudaMemcpyDeviceToHost, stream_));
+    CUCNF_CUDA_CHECK(
+        cudaMemcpyAsync(&bad, flag_.data(), sizeof(unsigned int), cudaMemcpyDeviceToHost, stream_));
+    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    const double loss = loss_sum / double(r.n);
+    if (bad != 0 || !std::isfinite(loss)) {
+      std::vector<Real> grad(layout_.total);
+      CUCNF_CUDA_CHECK(
+          cudaMemcpy(grad.data(), g.grad, grad.size() * sizeof(Real), cudaMemcpyDeviceToHost));
+      check_finite_gradient(loss, std::vector<double>(grad.begin(), grad.end()), shape_);
+    }
+    ensure_adam_moments();
+    launch_adam(theta_.data(), adam_m_.data(), adam_v_.data(), g.grad, layout_.total,
+                adam_step(r.adam.lr, r.adam.beta1, r.adam.beta2, r.adam.eps, r.adam_step), stream_);
+    return {loss, g.forward, g.backward};
+  }
+
+  std::vector<double> params() override { return download(theta_.data(), layout_.total); }
+
+  AdamState adam_state() override {
+    ensure_adam_moments();
+    AdamState s;
+    s.m = download(adam_m_.data(), layout_.total);
+    s.v = download(adam_v_.data(), layout_.total);
+    return s;
+  }
+
+  void set_adam_state(const AdamState& state) override {
+    ensure_adam_moments();
+    upload(adam_m_.data(), state.m);
+    upload(adam_v_.data(), state.v);
+  }
+
+ private:
+  struct DeviceGradient {
+    SolveStats forward, backward;
+    const Real* grad;        // on the device, layout of the parameters
+    const double* loss_sum;  // on the device: sum of the per-sample losses
+  };
+
+  // Prepares the density solve's workspace; the caller fills y[0] with the points.
+  SolveBuffers<Real> forward_input(int n, const SolverOptions& options) {
+    const SolveDims dims = make_dims(n, layout_, false, false, sizeof(Real));
+    return cnf_.prepare(dims, layout_, tableau(options.method), 0, theta_.data());
+  }
+
+  void upload_points(const SolveBuffers<Real>& b, const double* x, std::size_t n) {
+    const int D = layout_.dim;
+    std::vector<Real> host(n * (D + 1), Real(0));
+    for (std::size_t i = 0; i < n; ++i)
+      for (int j = 0; j < D; ++j) host[i * (D + 1) + j] = Real(x[i * D + j]);
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(b.y[0], host.data(), host.size() * sizeof(Real),
+                                     cudaMemcpyHostToDevice, stream_));
+    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));  // `host` goes out of scope
+  }
+
+  // Forward density solve from the points in the CNF workspace's y[0], then the continuous
+  // adjoint back from t0 to t1. Leaves the gradient and the summed loss on the device.
+  DeviceGradient device_gradient(int N, const FlowSpec& spec, const SolverOptions& options,
+                                 const GradientOptions& gradient_options) {
+    const int D = layout_.dim;
+    const Tableau& tab = tableau(options.method);
+    DeviceGradient result{};
     const SolveDims fdims = make_dims(N, layout_, false, false, sizeof(Real));
     SolveBuffers<Real> fb = cnf_.prepare(fdims, layout_, tab, 0, theta_.data());
-    {
-      std::vector<Real> host(n * (D + 1), Real(0));
-      for (std::size_t i = 0; i < n; ++i)
-        for (int j = 0; j < D; ++j) host[i * (D + 1) + j] = Real(x[i * D + j]);
-      CUCNF_CUDA_CHECK(cudaMemcpyAsync(fb.y[0], host.data(), host.size() * sizeof(Real),
-                                       cudaMemcpyHostToDevice, stream_));
-    }
     const ControlParams fparams = control_params(options);
     CudaRk<Real> forward(fb, fdims, layout_, tab, fparams, pinned_.data(), stream_);
     result.forward =
@@ -273,11 +357,11 @@ class CudaBackend final : public Backend {
     // Augmented state at t0, and the loss.
     const SolveDims adims = make_dims(N, layout_, true, !gradient_options.seminorm, sizeof(Real));
     SolveBuffers<Real> ab = adjoint_.prepare(adims, layout_, tab, 0, theta_.data());
-    nll_.reserve(n + 1);
-    sum_scratch_bytes_ = sum_scratch_bytes(N);
-    sum_scratch_.reserve(sum_scratch_bytes_);
+    nll_.reserve(std::size_t(N) + 1);
+    const size_t scratch_bytes = sum_scratch_bytes(N);
+    sum_scratch_.reserve(scratch_bytes);
     launch_adjoint_init(forward.state(), ab.y[0], nll_.data(), N, D, spec.base_variance, stream_);
-    launch_sum(nll_.data(), nll_.data() + n, N, sum_scratch_.data(), sum_scratch_bytes_, stream_);
+    launch_sum(nll_.data(), nll_.data() + N, N, sum_scratch_.data(), scratch_bytes, stream_);
     CUCNF_CUDA_CHECK(cudaMemsetAsync(ab.theta[0], 0, layout_.total * sizeof(Real), stream_));
 
     const double rtol =
@@ -286,22 +370,45 @@ class CudaBackend final : public Backend {
         gradient_options.adjoint_atol > 0 ? gradient_options.adjoint_atol : options.atol;
     const ControlParams aparams = control_params(options, rtol, atol);
     CudaRk<Real> backward(ab, adims, layout_, tab, aparams, pinned_.data(), stream_);
-    result.backward =
-        integrate(backward, aparams, {spec.t0, spec.t1}, options.step_size, "adjoint solve");
-
-    std::vector<Real> grad(layout_.total);
-    double loss_sum = 0.0;
-    CUCNF_CUDA_CHECK(cudaMemcpyAsync(grad.data(), backward.theta_state(),
-                                     grad.size() * sizeof(Real), cudaMemcpyDeviceToHost, stream_));
-    CUCNF_CUDA_CHECK(cudaMemcpyAsync(&loss_sum, nll_.data() + n, sizeof(double),
-                                     cudaMemcpyDeviceToHost, stream_));
-    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    result.loss = loss_sum / double(n);
-    result.grad.assign(grad.begin(), grad.end());
+    try {
+      result.backward =
+          integrate(backward, aparams, {spec.t0, spec.t1}, options.step_size, "adjoint solve");
+    } catch (const Error&) {
+      // A non-finite loss makes the adjoint fail; report the cause rather than the symptom.
+      double loss_sum = 0.0;
+      CUCNF_CUDA_CHECK(
+          cudaMemcpy(&loss_sum, nll_.data() + N, sizeof(double), cudaMemcpyDeviceToHost));
+      check_finite_loss(loss_sum);
+      throw;
+    }
+    result.grad = backward.theta_state();
+    result.loss_sum = nll_.data() + N;
     return result;
   }
 
- private:
+  void ensure_adam_moments() {
+    if (adam_m_.capacity() >= std::size_t(layout_.total)) return;
+    adam_m_.reserve(layout_.total);
+    adam_v_.reserve(layout_.total);
+    CUCNF_CUDA_CHECK(cudaMemsetAsync(adam_m_.data(), 0, layout_.total * sizeof(Real), stream_));
+    CUCNF_CUDA_CHECK(cudaMemsetAsync(adam_v_.data(), 0, layout_.total * sizeof(Real), stream_));
+  }
+
+  std::vector<double> download(const Real* device, std::size_t count) {
+    std::vector<Real> host(count);
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(host.data(), device, count * sizeof(Real),
+                                     cudaMemcpyDeviceToHost, stream_));
+    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    return std::vector<double>(host.begin(), host.end());
+  }
+
+  void upload(Real* device, const std::vector<double>& values) {
+    const std::vector<Real> host(values.begin(), values.end());
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(device, host.data(), host.size() * sizeof(Real),
+                                     cudaMemcpyHostToDevice, stream_));
+    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+
   static int checked_count(std::size_t n) {
     if (n > std::size_t(1) << 30)
       throw Error(
@@ -310,14 +417,15 @@ class CudaBackend final : public Backend {
     return int(n);
   }
 
+  ModelShape shape_;
   ParamLayout layout_;
   cudaStream_t stream_ = nullptr;
-  DeviceBuffer<Real> theta_;
+  DeviceBuffer<Real> theta_, adam_m_, adam_v_;
+  DeviceBuffer<unsigned int> flag_{1};
   PinnedBuffer<StepControl> pinned_;
   SolveWorkspace<Real> cnf_, adjoint_;
   DeviceBuffer<double> nll_;
   DeviceBuffer<unsigned char> sum_scratch_;
-  size_t sum_scratch_bytes_ = 0;
   std::string description_;
 };
 

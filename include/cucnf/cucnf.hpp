@@ -7,5 +7,7 @@
 #include "cucnf/flow.hpp"
 #include "cucnf/gradient.hpp"
 #include "cucnf/model.hpp"
+#include "cucnf/rings.hpp"
 #include "cucnf/solver.hpp"
+#include "cucnf/train.hpp"
 #include "cucnf/version.hpp"

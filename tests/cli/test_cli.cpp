@@ -10,6 +10,9 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "compare.hpp"
 #include "reference.hpp"
 
 namespace fs = std::filesystem;
@@ -82,6 +85,35 @@ TEST(Cli, SampleWritesRowsOfXAndLogProb) {
   EXPECT_EQ(count_lines(r.out), 1u + 5u + 1u);  // header, rows, the summary on stderr
 }
 
+TEST(Cli, GradWritesTheReferenceGradientInTheModelLayout) {
+  const fs::path dir = scratch();
+  const std::string input = write_points(dir / "x.csv", 48);
+  const fs::path output = dir / "grad.json";
+  for (const char* adjoint : {"continuous", "discrete"}) {
+    const Result r =
+        run("grad --model " + reference().path + " --input " + input + " --output " +
+            output.string() + " --device cpu --rtol 1e-10 --atol 1e-10 --adjoint " + adjoint);
+    ASSERT_EQ(r.code, 0) << r.out;
+    std::ifstream in(output);
+    const nlohmann::json g = nlohmann::json::parse(in);
+    EXPECT_NEAR(g.at("loss").get<double>(), reference().loss, 1e-7);
+    std::vector<double> grad;
+    for (const char* name :
+         {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"}) {
+      for (const nlohmann::json& row : g.at("grad").at(name)) {
+        if (row.is_array()) {
+          for (const nlohmann::json& v : row) grad.push_back(v.get<double>());
+        } else {
+          grad.push_back(row.get<double>());
+        }
+      }
+    }
+    EXPECT_LT(relative_error(grad, reference().grad), 1e-5) << adjoint;
+    EXPECT_GT(g.at("backward").at("nfe").get<int>(), 0);
+  }
+  fs::remove_all(dir);
+}
+
 TEST(Cli, HelpListsEachCommandAndItsFlags) {
   const Result top = run("--help");
   EXPECT_EQ(top.code, 0);
@@ -119,6 +151,7 @@ TEST(Cli, BadInputGivesOneClearLine) {
       {"logp" + model + " --input " + good + " --max-steps 2", "max_num_steps = 2"},
       {"logp" + model + " --input " + (dir / "missing.csv").string(), "cannot open"},
       {"sample" + model + " -n 0", "number of samples must be >= 1"},
+      {"grad" + model + " --input " + good + " --adjoint backwards", "unknown adjoint"},
   };
   for (const Case& c : cases) {
     const Result r = run(c.args);

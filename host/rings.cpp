@@ -1,0 +1,14 @@
+#include "cucnf/rings.hpp"
+
+#include "core/rings_data.hpp"
+
+namespace cucnf {
+
+std::vector<double> rings(std::size_t n, std::uint64_t seed, std::uint64_t stream) {
+  std::vector<double> points(2 * n);
+  for (std::size_t i = 0; i < n; ++i)
+    detail::rings_point(seed, stream, n, i, points[2 * i], points[2 * i + 1]);
+  return points;
+}
+
+}  // namespace cucnf
