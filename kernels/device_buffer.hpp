@@ -5,6 +5,7 @@
 
 #include <cuda_runtime_api.h>
 
+#include <atomic>
 #include <cstddef>
 #include <utility>
 
@@ -12,12 +13,31 @@
 
 namespace cucnf::detail {
 
+/// Bytes of device memory held by DeviceBuffers: now and at the peak since the last reset
+/// (cucnf-bench reports the peak of each benchmark).
+struct DeviceMemoryCounters {
+  std::atomic<std::size_t> current{0};
+  std::atomic<std::size_t> peak{0};
+  void add(std::size_t bytes) {
+    const std::size_t now = current += bytes;
+    std::size_t seen = peak.load();
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+  }
+  void reset_peak() { peak = current.load(); }
+};
+
+inline DeviceMemoryCounters& device_memory() {
+  static DeviceMemoryCounters counters;
+  return counters;
+}
+
 template <class T>
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
   explicit DeviceBuffer(std::size_t count) { reserve(count); }
-  ~DeviceBuffer() { cudaFree(data_); }  // never throws
+  ~DeviceBuffer() { release(); }  // never throws
   DeviceBuffer(DeviceBuffer&& other) noexcept
       : data_(std::exchange(other.data_, nullptr)), capacity_(std::exchange(other.capacity_, 0)) {}
   DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
@@ -32,11 +52,10 @@ class DeviceBuffer {
   /// memory starts as NaN.
   void reserve(std::size_t count) {
     if (count <= capacity_) return;
-    cudaFree(data_);
-    data_ = nullptr;
-    capacity_ = 0;
+    release();
     CUCNF_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), count * sizeof(T)));
     capacity_ = count;
+    device_memory().add(count * sizeof(T));
     // Poison: all-ones bytes are NaN in float and double, so reading memory that no kernel
     // wrote shows up as NaN in the results instead of passing silently as zeros.
     CUCNF_CUDA_CHECK(cudaMemset(data_, 0xFF, count * sizeof(T)));
@@ -48,6 +67,14 @@ class DeviceBuffer {
   std::size_t capacity() const { return capacity_; }
 
  private:
+  void release() noexcept {
+    if (!data_) return;
+    cudaFree(data_);
+    device_memory().current -= capacity_ * sizeof(T);
+    data_ = nullptr;
+    capacity_ = 0;
+  }
+
   T* data_ = nullptr;
   std::size_t capacity_ = 0;
 };

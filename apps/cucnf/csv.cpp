@@ -45,7 +45,7 @@ bool parse_number(const std::string& text, double& out) {
 
 }  // namespace
 
-Points read_points(const std::string& path, int dim) {
+Points read_points(const std::string& path, int dim, const std::string& columns_meaning) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (path != "-") {
@@ -70,10 +70,8 @@ Points read_points(const std::string& path, int dim) {
     first_data_line = false;
     const std::string where = path + ":" + std::to_string(line_no);
     if (int(cells.size()) != dim)
-      bad_input(where, "expected " + std::to_string(dim) +
-                           " comma-separated values (the model's "
-                           "dimension), found " +
-                           std::to_string(cells.size()));
+      bad_input(where, "expected " + std::to_string(dim) + " comma-separated values (" +
+                           columns_meaning + "), found " + std::to_string(cells.size()));
     for (int j = 0; j < dim; ++j) {
       double v;
       if (!parse_number(cells[j], v))

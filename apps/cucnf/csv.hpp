@@ -15,7 +15,9 @@ struct Points {
   std::vector<double> values;  ///< rows x dim, row-major
   std::size_t rows = 0;
 };
-Points read_points(const std::string& path, int dim);
+/// `columns_meaning` names where the column count comes from, for the error message.
+Points read_points(const std::string& path, int dim,
+                   const std::string& columns_meaning = "the model's dimension");
 
 /// Writes rows of columns with a header line, each value in the shortest form that reads back
 /// exactly ("%.17g"). "-" writes standard output. The file is written atomically.

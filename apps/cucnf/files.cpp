@@ -1,14 +1,11 @@
 #include "files.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 
-#include "cucnf/error.hpp"
+#include "atomic_file.hpp"
 
 namespace cucnf::cli {
 
@@ -17,21 +14,14 @@ void write_text(const std::string& path, const std::string& text) {
     std::cout << text << std::flush;
     return;
   }
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  AtomicFile file(path);
   {
-    std::ofstream out(tmp, std::ios::binary);
+    std::ofstream out(file.temp_path(), std::ios::binary);
     out << text;
     out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw Error(ErrorKind::io, "cannot write '" + path + "'");
-    }
+    if (!out) file.fail(std::strerror(errno));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int saved = errno;
-    std::remove(tmp.c_str());
-    throw Error(ErrorKind::io, "cannot write '" + path + "': " + std::strerror(saved));
-  }
+  file.commit();
 }
 
 }  // namespace cucnf::cli

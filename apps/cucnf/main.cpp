@@ -13,10 +13,14 @@ int main(int argc, char** argv) {
   cucnf::cli::add_logp_command(app);
   cucnf::cli::add_sample_command(app);
   cucnf::cli::add_grad_command(app);
+  cucnf::cli::add_rings_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const cucnf::cli::Interrupted& e) {
+    std::cerr << "cucnf: " << e.what() << "\n";
+    return 130;
   } catch (const std::exception& e) {  // cucnf::Error from a subcommand, or the C++ library
     std::cerr << "cucnf: error: " << e.what() << "\n";
     return 1;

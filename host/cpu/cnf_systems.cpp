@@ -46,12 +46,13 @@ void AdjointSystem::eval(double t, const double* y, double* dydt) {
   std::fill(g_u_.begin(), g_u_.end(), 0.0);
   double* da_z = dydt + az_offset();
   planar_vjp(layout_, hyper_, n_, y + z_offset(), y + az_offset(), y + al_offset(), da_z,
-             g_w_.data(), g_b_.data(), g_u_.data());
+             g_w_.data(), g_b_.data(), g_u_.data(), sum_ul_d_);
   for (std::size_t i = 0; i < nd; ++i) da_z[i] = -da_z[i];
   std::fill(dydt + al_offset(), dydt + al_offset() + n_, 0.0);
   double* da_theta = dydt + theta_offset();
   std::fill(da_theta, da_theta + layout_.total, 0.0);
-  hyper_backward(layout_, theta_, hyper_, g_w_.data(), g_b_.data(), g_u_.data(), -1.0, da_theta);
+  hyper_backward(layout_, theta_, hyper_, g_w_.data(), g_b_.data(), g_u_.data(), -1.0, da_theta,
+                 scratch_);
 }
 
 }  // namespace cucnf::detail

@@ -48,7 +48,8 @@ class AdjointSystem final : public CpuSystem {
   const double* theta_;
   std::size_t n_;
   HyperState hyper_;
-  std::vector<double> g_w_, g_b_, g_u_;
+  std::vector<double> g_w_, g_b_, g_u_, sum_ul_d_;
+  HyperBackwardScratch scratch_;
   std::vector<NormPart> parts_;
 };
 

@@ -58,6 +58,8 @@ GradientResult discrete_adjoint_gradient(const ParamLayout& layout, const double
   std::vector<std::vector<double>> stage_bar(S, std::vector<double>(size));
   std::vector<double> k_bar(size);
   std::vector<double> g_w(std::size_t(layout.width) * D), g_b(layout.width), g_u(g_w.size());
+  std::vector<double> sum_ul_d;
+  HyperBackwardScratch scratch;
 
   for (std::size_t m = steps.size(); m-- > 0;) {
     const SavedStep& st = steps[m];
@@ -87,10 +89,10 @@ GradientResult discrete_adjoint_gradient(const ParamLayout& layout, const double
       std::fill(g_u.begin(), g_u.end(), 0.0);
       std::vector<double>& bar = stage_bar[s];
       planar_vjp(layout, hyper[s], n, stage_y[s].data(), k_bar.data(), k_bar.data() + nd,
-                 bar.data(), g_w.data(), g_b.data(), g_u.data());
+                 bar.data(), g_w.data(), g_b.data(), g_u.data(), sum_ul_d);
       std::fill(bar.begin() + nd, bar.end(), 0.0);  // F does not depend on l
       hyper_backward(layout, theta, hyper[s], g_w.data(), g_b.data(), g_u.data(), 1.0,
-                     result.grad.data());
+                     result.grad.data(), scratch);
       if (s == S - 1 && tab.fsal)  // this stage's input is the next step's FSAL point
         for (std::size_t i = 0; i < size; ++i) bar[i] += p_bar[i];
     }

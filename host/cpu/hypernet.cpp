@@ -40,9 +40,10 @@ void hyper_forward(const ParamLayout& l, const double* theta, double t, HyperSta
 
 void hyper_backward(const ParamLayout& l, const double* theta, const HyperState& state,
                     const double* g_w, const double* g_b, const double* g_u_tilde, double scale,
-                    double* grad_theta) {
+                    double* grad_theta, HyperBackwardScratch& scratch) {
   const int H = l.hidden, P = l.outputs, K = l.width, D = l.dim, KD = K * D;
-  std::vector<double> gp(P);
+  std::vector<double>& gp = scratch.gp;
+  gp.resize(P);
   for (int i = 0; i < KD; ++i) {
     const double sg = state.sig_g[i];
     gp[l.p_w + i] = g_w[i];
@@ -51,7 +52,8 @@ void hyper_backward(const ParamLayout& l, const double* theta, const HyperState&
   }
   for (int k = 0; k < K; ++k) gp[l.p_b + k] = g_b[k];
 
-  std::vector<double> g2(H, 0.0);
+  std::vector<double>& g2 = scratch.g2;
+  g2.assign(H, 0.0);
   for (int o = 0; o < P; ++o) {
     const double g = gp[o];
     double* grow = grad_theta + l.fc3_w + o * H;
@@ -62,7 +64,8 @@ void hyper_backward(const ParamLayout& l, const double* theta, const HyperState&
     }
     grad_theta[l.fc3_b + o] += scale * g;
   }
-  std::vector<double> g1(H, 0.0);
+  std::vector<double>& g1 = scratch.g1;
+  g1.assign(H, 0.0);
   for (int o = 0; o < H; ++o) {
     const double g = g2[o] * (1.0 - state.x2[o] * state.x2[o]);
     double* grow = grad_theta + l.fc2_w + o * H;

@@ -20,6 +20,11 @@ struct HyperState {
   const double* b(const ParamLayout& l) const { return p.data() + l.p_b; }
 };
 
+/// Reusable memory of hyper_backward (so the adjoint's evaluations allocate nothing).
+struct HyperBackwardScratch {
+  std::vector<double> gp, g1, g2;
+};
+
 /// Evaluates the hypernetwork of parameters `theta` at time t.
 void hyper_forward(const ParamLayout& l, const double* theta, double t, HyperState& out);
 
@@ -27,6 +32,6 @@ void hyper_forward(const ParamLayout& l, const double* theta, double t, HyperSta
 /// `state` through the hypernetwork, adding scale * dL/dtheta into grad_theta.
 void hyper_backward(const ParamLayout& l, const double* theta, const HyperState& state,
                     const double* g_w, const double* g_b, const double* g_u_tilde, double scale,
-                    double* grad_theta);
+                    double* grad_theta, HyperBackwardScratch& scratch);
 
 }  // namespace cucnf::detail

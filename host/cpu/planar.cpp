@@ -30,13 +30,13 @@ void planar_field(const ParamLayout& l, const HyperState& hs, std::size_t n, con
 
 void planar_vjp(const ParamLayout& l, const HyperState& hs, std::size_t n, const double* z,
                 const double* u_z, const double* u_l, double* vjp_z, double* g_w, double* g_b,
-                double* g_u_tilde) {
+                double* g_u_tilde, std::vector<double>& sum_ul_d) {
   const int K = l.width, D = l.dim;
   const double inv_k = 1.0 / K;
   const double* w = hs.w();
   const double* b = hs.b(l);
   // Batch sums first; the terms that only scale a parameter are applied once at the end.
-  std::vector<double> sum_ul_d(K, 0.0);  // sum_n u_l d_k
+  sum_ul_d.assign(K, 0.0);  // sum_n u_l d_k
   for (std::size_t i = 0; i < n; ++i) {
     const double* zi = z + i * D;
     const double* ui = u_z + i * D;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "cpu/hypernet.hpp"
 
@@ -21,8 +22,9 @@ void planar_field(const ParamLayout& l, const HyperState& hs, std::size_t n, con
 ///   vjp_z = (1/K) sum_k m_k w_k
 ///   g_w_k += (1/K) (m_k z - u_l d_k u~_k),  g_b_k += (1/K) m_k,
 ///   g_u~_k += (1/K) (h_k u_z - u_l d_k w_k)
+/// `sum_ul_d` is scratch (K values).
 void planar_vjp(const ParamLayout& l, const HyperState& hs, std::size_t n, const double* z,
                 const double* u_z, const double* u_l, double* vjp_z, double* g_w, double* g_b,
-                double* g_u_tilde);
+                double* g_u_tilde, std::vector<double>& sum_ul_d);
 
 }  // namespace cucnf::detail

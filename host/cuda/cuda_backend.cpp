@@ -16,6 +16,7 @@
 #include "core/control_params.hpp"
 #include "core/integrate.hpp"
 #include "core/param_layout.hpp"
+#include "cuda/cuda_timings.hpp"
 #include "cuda_check.hpp"
 #include "device_buffer.hpp"
 #include "rk_kernels.hpp"
@@ -181,8 +182,35 @@ class CudaRk {
   std::function<void(std::size_t, const Real*)> on_output_;
 };
 
+// A pair of CUDA events on a stream, for timing device-side intervals.
+class EventTimer {
+ public:
+  explicit EventTimer(cudaStream_t stream) : stream_(stream) {
+    CUCNF_CUDA_CHECK(cudaEventCreate(&start_));
+    CUCNF_CUDA_CHECK(cudaEventCreate(&stop_));
+  }
+  ~EventTimer() {
+    cudaEventDestroy(start_);
+    cudaEventDestroy(stop_);
+  }
+  EventTimer(const EventTimer&) = delete;
+  EventTimer& operator=(const EventTimer&) = delete;
+  void start() { CUCNF_CUDA_CHECK(cudaEventRecord(start_, stream_)); }
+  double stop_ms() {
+    CUCNF_CUDA_CHECK(cudaEventRecord(stop_, stream_));
+    CUCNF_CUDA_CHECK(cudaEventSynchronize(stop_));
+    float ms = 0.0f;
+    CUCNF_CUDA_CHECK(cudaEventElapsedTime(&ms, start_, stop_));
+    return ms;
+  }
+
+ private:
+  cudaStream_t stream_;
+  cudaEvent_t start_ = nullptr, stop_ = nullptr;
+};
+
 template <class Real>
-class CudaBackend final : public Backend {
+class CudaBackend final : public Backend, public CudaTimings {
  public:
   CudaBackend(const ModelShape& shape, const std::vector<double>& params)
       : shape_(shape), layout_(make_param_layout(shape)), pinned_(1) {
@@ -317,6 +345,60 @@ class CudaBackend final : public Backend {
     upload(adam_v_.data(), state.v);
   }
 
+  Timed timed_log_density(std::size_t n, std::uint64_t seed, const SolverOptions& options,
+                          const FlowSpec& spec) override {
+    if (layout_.dim != 2) throw Error(ErrorKind::invalid_argument, "rings data is 2-D");
+    const int N = checked_count(n);
+    const SolveBuffers<Real> b = forward_input(N, options);
+    launch_rings_batch(b.y[0], N, seed, 0, stream_);
+    const Tableau& tab = tableau(options.method);
+    const ControlParams params = control_params(options);
+    const SolveDims dims = make_dims(N, layout_, false, false, sizeof(Real));
+    CudaRk<Real> rk(b, dims, layout_, tab, params, pinned_.data(), stream_);
+    EventTimer timer(stream_);
+    timer.start();
+    Timed t;
+    t.forward = integrate(rk, params, {spec.t1, spec.t0}, options.step_size, "density solve");
+    t.milliseconds = timer.stop_ms();
+    return t;
+  }
+
+  Timed timed_train_step(const TrainStepRequest& request, const FlowSpec& spec) override {
+    EventTimer timer(stream_);
+    timer.start();
+    const TrainStepResult r = train_step(request, spec);
+    Timed t;
+    t.milliseconds = timer.stop_ms();  // the Adam update included
+    t.forward = r.forward;
+    t.backward = r.backward;
+    t.loss = r.loss;
+    return t;
+  }
+
+  double timed_stage_kernel(std::size_t n, int launches) override {
+    if (layout_.dim != 2) throw Error(ErrorKind::invalid_argument, "rings data is 2-D");
+    const int N = checked_count(n);
+    SolverOptions options;  // dopri5
+    const Tableau& tab = tableau(options.method);
+    const ControlParams params = control_params(options);
+    const SolveDims dims = make_dims(N, layout_, false, false, sizeof(Real));
+    const SolveBuffers<Real> b = forward_input(N, options);
+    launch_rings_batch(b.y[0], N, 7, 0, stream_);
+    // A real starting state: k_0 and a first step from Hairer's heuristic, then the stage
+    // parameters of the first attempt.
+    CudaRk<Real> rk(b, dims, layout_, tab, params, pinned_.data(), stream_);
+    rk.start(10.0, 0.0, 0.0);
+    launch_hyper_forward(b, layout_, tab, StageMode::attempt, stream_);
+    launch_stage(b, dims, layout_, tab, params, StageMode::attempt, 1, stream_);  // warm-up
+    EventTimer timer(stream_);
+    timer.start();
+    for (int i = 0; i < launches; ++i)
+      launch_stage(b, dims, layout_, tab, params, StageMode::attempt, 1, stream_);
+    return timer.stop_ms() / launches;
+  }
+
+  std::string timing_device() const override { return description_; }
+
  private:
   struct DeviceGradient {
     SolveStats forward, backward;
@@ -430,6 +512,10 @@ class CudaBackend final : public Backend {
 };
 
 }  // namespace
+
+CudaTimings* cuda_timings(Backend& backend) {
+  return dynamic_cast<CudaTimings*>(&backend);
+}
 
 std::unique_ptr<Backend> make_cuda_backend(const ModelShape& shape,
                                            const std::vector<double>& params, Precision precision) {

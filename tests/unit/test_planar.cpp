@@ -79,9 +79,12 @@ TEST_P(PlanarDerivatives, VjpMatchesFiniteDifferencesInStateAndParameters) {
   hyper_forward(l, theta.data(), t, hs);
   std::vector<double> vjp_z(n * c.dim), g_w(c.width * c.dim, 0.0), g_b(c.width, 0.0),
       g_u(c.width * c.dim, 0.0), grad(l.total, 0.0);
+  std::vector<double> sum_ul_d;
+  HyperBackwardScratch scratch;
   planar_vjp(l, hs, n, z.data(), u_z.data(), u_l.data(), vjp_z.data(), g_w.data(), g_b.data(),
-             g_u.data());
-  hyper_backward(l, theta.data(), hs, g_w.data(), g_b.data(), g_u.data(), 1.0, grad.data());
+             g_u.data(), sum_ul_d);
+  hyper_backward(l, theta.data(), hs, g_w.data(), g_b.data(), g_u.data(), 1.0, grad.data(),
+                 scratch);
 
   const double eps = 1e-6;
   std::vector<double> fd_z(n * c.dim);
