@@ -55,21 +55,24 @@ __global__ void finalize_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l
         const double th = double(theta[e]);
         const double sc = p.atol + p.rtol * fabs(th);
         if (mode == int(StageMode::attempt)) {
-          Real tn = theta[e], err = 0;
+          Real tn = theta[e];
+          double err = 0.0;  // the error weights sum to zero: accumulate in double
           for (int j = 0; j < S; ++j) {
             const Real kj = b.k_theta[size_t(stage_slot(j, S, c.k0_slot)) * l.total + e];
             tn += Real(g.dt * tab.b[j]) * kj;
-            err += Real(g.dt * tab.e[j]) * kj;
+            err += g.dt * tab.e[j] * double(kj);
           }
           b.theta[c.buf ^ 1][e] = tn;
           const double tol = p.atol + p.rtol * fmax(fabs(th), fabs(double(tn)));
-          const double r = double(err) / tol + 0.0 * double(tn);
+          const double r = err / tol + 0.0 * double(tn);
           a += r * r;
         } else if (mode == int(StageMode::initial)) {
+          // 0 * value turns an infinite derivative into NaN, as in the per-sample sums.
+          const double f = double(k0[e]) / sc + 0.0 * double(k0[e]);
           a += (th / sc) * (th / sc);
-          a2 += (double(k0[e]) / sc) * (double(k0[e]) / sc);
+          a2 += f * f;
         } else {
-          const double df = (double(k1[e]) - double(k0[e])) / sc;
+          const double df = (double(k1[e]) - double(k0[e])) / sc + 0.0 * double(k1[e]);
           a += df * df;
         }
       }

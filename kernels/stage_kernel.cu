@@ -70,12 +70,13 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
   }
   const bool last = mode == int(StageMode::attempt) && stage == S - 1;
   const Real* kall[kMaxStages];
-  Real bw[kMaxStages], ew[kMaxStages];
+  Real bw[kMaxStages];
+  double ew[kMaxStages];
   if (last) {
     for (int j = 0; j < S; ++j) {
       kall[j] = b.k + size_t(stage_slot(j, S, c.k0_slot)) * state;
       bw[j] = Real(g.dt * tab.b[j]);
-      ew[j] = Real(g.dt * tab.e[j]);
+      ew[j] = g.dt * tab.e[j];
     }
   }
   Real* y_new = b.y[c.buf ^ 1];
@@ -175,10 +176,10 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
           for (int j = 0; j < S; ++j) yn += bw[j] * kall[j][base + e];
         }
         y_new[base + e] = yn;
-        Real err = 0;
-        for (int j = 0; j < S; ++j) err += ew[j] * kall[j][base + e];
+        double err = 0.0;  // the error weights sum to zero: accumulate in double
+        for (int j = 0; j < S; ++j) err += ew[j] * double(kall[j][base + e]);
         const double tol = p.atol + p.rtol * fmax(fabs(double(y0)), fabs(double(yn)));
-        const double r = double(err) / tol + 0.0 * double(yn);
+        const double r = err / tol + 0.0 * double(yn);
         q[part] += r * r;
       }
     }

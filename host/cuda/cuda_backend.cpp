@@ -84,12 +84,19 @@ SolveDims make_dims(int n, const ParamLayout& l, bool adjoint, bool theta_in_nor
   d.elems = adjoint ? 2 * l.dim + 2 : l.dim + 1;
   d.part0 = adjoint ? l.dim + 1 : l.dim;
   d.warps = std::min(n, adjoint ? kMaxWarpsAdjoint : kMaxWarpsCnf);
+  // Dynamic shared memory per warp, within what a block may have beside the kernels' static
+  // shared memory (the controller).
+  const std::size_t budget = kMaxSharedPerBlock - sizeof(StepControl);
   const std::size_t per_warp = std::size_t(d.elems + 2 * l.dim + 64) * real_size;
-  if (per_warp > kMaxSharedPerBlock)
+  if (per_warp > budget)
     throw Error(ErrorKind::invalid_argument,
                 "dimension " + std::to_string(l.dim) +
                     " is too large for the CUDA backend's shared memory; use the CPU backend");
-  d.warps_per_block = int(std::min<std::size_t>(8, kMaxSharedPerBlock / per_warp));
+  if (2 * std::size_t(l.hidden) * real_size > budget)
+    throw Error(ErrorKind::invalid_argument,
+                "hidden width " + std::to_string(l.hidden) +
+                    " is too large for the CUDA backend's shared memory; use the CPU backend");
+  d.warps_per_block = int(std::min<std::size_t>(8, budget / per_warp));
   return d;
 }
 
@@ -455,11 +462,14 @@ class CudaBackend final : public Backend, public CudaTimings {
     try {
       result.backward =
           integrate(backward, aparams, {spec.t0, spec.t1}, options.step_size, "adjoint solve");
-    } catch (const Error&) {
-      // A non-finite loss makes the adjoint fail; report the cause rather than the symptom.
+    } catch (const Error& e) {
+      // A non-finite loss makes the adjoint solve fail; report the cause, not the symptom.
+      // CUDA failures are rethrown as they are.
+      if (e.kind() == ErrorKind::cuda_failure) throw;
       double loss_sum = 0.0;
-      CUCNF_CUDA_CHECK(
-          cudaMemcpy(&loss_sum, nll_.data() + N, sizeof(double), cudaMemcpyDeviceToHost));
+      CUCNF_CUDA_CHECK(cudaMemcpyAsync(&loss_sum, nll_.data() + N, sizeof(double),
+                                       cudaMemcpyDeviceToHost, stream_));
+      CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
       check_finite_loss(loss_sum);
       throw;
     }
