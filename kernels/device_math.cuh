@@ -36,15 +36,16 @@ __device__ __forceinline__ void load_control(const StepControl* global, StepCont
   __syncthreads();
 }
 
-/// Index of the parameter set (and stage time) a kernel works on: the stage of an attempt,
-/// 0 for the initial evaluation, 1 for Hairer's probe.
+/// Index of the parameter set (and stage time) a kernel works on: the stage of an attempt or of
+/// a VJP, 0 for the initial evaluation, 1 for Hairer's probe.
 __device__ __forceinline__ int param_index(int mode, int stage) {
-  return mode == 2 ? stage : mode;  // StageMode::attempt == 2
+  return mode >= 2 ? stage : mode;  // StageMode::attempt == 2, StageMode::vjp == 3
 }
 
 /// Buffer slot that receives the derivative of this evaluation.
 __device__ __forceinline__ int output_slot(int mode, int stage, int stages, int k0_slot) {
-  return mode == 2 ? stage_slot(stage, stages, k0_slot) : mode;  // initial: 0, probe: 1
+  if (mode == 2) return stage_slot(stage, stages, k0_slot);
+  return mode == 1 ? 1 : 0;  // probe: 1; initial and vjp: 0
 }
 
 }  // namespace cucnf::detail

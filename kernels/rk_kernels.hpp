@@ -27,6 +27,8 @@ enum class StageMode : int {
   initial = 0,  ///< k_0 = F(t, y) into slot 0, with the sums Hairer's first half needs
   probe = 1,    ///< Hairer's probe F(t + dir h0, y + dir h0 k_0) into slot 1
   attempt = 2,  ///< stage s of a step attempt
+  vjp = 3,      ///< discrete adjoint: F and its VJP at y (= [Y_s, cotangent]) with the
+                ///< parameters of stage s, into slot 0
 };
 
 /// Sizes of one solve on the device. The state is stored per sample, `elems` values each:
@@ -57,6 +59,9 @@ struct SolveBuffers {
   Real* reduced = nullptr;              ///< K(2D+2): the partials summed over warps
   Real* gp = nullptr;                   ///< P: cotangent of the hypernetwork output
   const Real* theta_model = nullptr;    ///< the model's parameters
+  // Discrete adjoint only (nullptr otherwise).
+  Real* fsal_point[2] = {nullptr, nullptr};  ///< where k_0 of y[b]'s next step is evaluated
+  Real* stage_inputs = nullptr;              ///< S x (n x E): the stage inputs Y_s
 };
 
 /// Per-stage sizes derived from a layout.

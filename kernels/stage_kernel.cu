@@ -80,6 +80,13 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
     }
   }
   Real* y_new = b.y[c.buf ^ 1];
+  // Discrete adjoint: the stage input is kept for the backward pass, and the last stage's input
+  // is the FSAL point of the new state (where the next step's k_0 is evaluated).
+  Real* stage_input_out =
+      b.stage_inputs && (mode == int(StageMode::attempt) || mode == int(StageMode::initial))
+          ? b.stage_inputs + size_t(mode == int(StageMode::initial) ? 0 : stage) * state
+          : nullptr;
+  Real* fsal_out = b.fsal_point[0] && last && tab.fsal ? b.fsal_point[c.buf ^ 1] : nullptr;
 
   const int slice = param_partials_stride(l);
   Real* partial = kAdjoint ? b.param_partials + size_t(warp) * slice : nullptr;
@@ -98,6 +105,8 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
       Real v = y[base + e];
       for (int i = 0; i < nin; ++i) v += ain[i] * kin[i][base + e];
       sy[e] = v;
+      if (stage_input_out) stage_input_out[base + e] = v;
+      if (fsal_out) fsal_out[base + e] = v;
     }
     for (int j = lane; j < D; j += kWarp) sf[j] = sv[j] = 0;
     __syncwarp();

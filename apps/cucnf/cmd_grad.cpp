@@ -72,7 +72,7 @@ void add_grad_command(CLI::App& app) {
   cmd->add_option("--output", o->output, "JSON to write ('-' = stdout)")->capture_default_str();
   cmd->add_option("--adjoint", o->adjoint,
                   "continuous (backward solve, memory independent of steps) or discrete "
-                  "(exact gradient of the forward solve, CPU backend)")
+                  "(exact gradient of the forward solve; memory grows with its steps)")
       ->capture_default_str();
   cmd->add_flag("--seminorm", o->seminorm, "leave a_theta out of the backward error norm");
   cmd->add_option("--adjoint-rtol", o->adjoint_rtol, "backward rtol (0 = --rtol)");

@@ -44,7 +44,8 @@ struct StepControl {
   double h = 0.0;           ///< magnitude of the next step to attempt (> 0)
   double t_end = 0.0;       ///< end of the current segment (the next output time)
   double dir = 1.0;         ///< +1 when time increases, -1 when it decreases
-  double last_dt = 0.0;     ///< signed step of the last attempt (diagnostics)
+  double last_t = 0.0;      ///< start time of the last attempt
+  double last_dt = 0.0;     ///< signed step of the last attempt
   double last_ratio = 0.0;  ///< error ratio of the last attempt (diagnostics)
   double hairer_h0 = 0.0;   ///< Hairer's heuristic between its two halves (CUDA backend)
   double hairer_d1 = 0.0;
@@ -54,7 +55,7 @@ struct StepControl {
   int buf = 0;      ///< which of the two state buffers holds the accepted state
   int k0_slot = 0;  ///< FSAL: 1 when k_0 lives in the last stage's slot (they swap on accept)
   int status = kRunning;
-  int pad = 0;
+  int last_accepted = 0;  ///< 1 when the last attempt was accepted (a discrete adjoint records it)
 };
 
 /// Where the next attempt goes: t_new lands exactly on t_end when the step reaches it.
@@ -126,8 +127,10 @@ CUCNF_HD inline void control_update(StepControl& c, const ControlParams& p, doub
   if (c.status != kRunning) return;
   const StepGeometry g = step_geometry(c);
   c.nfe += p.evals_per_attempt;
+  c.last_t = c.t;
   c.last_dt = g.dt;
   c.last_ratio = ratio;
+  c.last_accepted = 0;
   if (nan_value(ratio)) {
     c.status = kNonFinite;
     return;
@@ -135,6 +138,7 @@ CUCNF_HD inline void control_update(StepControl& c, const ControlParams& p, doub
   const bool accept = !p.adaptive || ratio <= 1.0;
   if (accept) {
     c.t = g.t_new;
+    c.last_accepted = 1;
     ++c.accepted;
     c.buf ^= 1;
     if (p.fsal) c.k0_slot ^= 1;

@@ -19,6 +19,7 @@
 #include "cuda/cuda_timings.hpp"
 #include "cuda_check.hpp"
 #include "device_buffer.hpp"
+#include "discrete_adjoint.hpp"
 #include "rk_kernels.hpp"
 #include "train_kernels.hpp"
 
@@ -75,6 +76,49 @@ struct SolveWorkspace {
   }
 };
 
+// The accepted steps of a forward solve, for the discrete adjoint: grows by doubling (keeping
+// what it holds), so its memory follows the number of steps.
+template <class Real>
+class StepRecorder {
+ public:
+  void reset(std::size_t state, bool with_fsal) {
+    state_ = state;
+    with_fsal_ = with_fsal;
+    capacity_ = 0;
+  }
+
+  /// Room for `steps` steps; called before an attempt that could record step `steps` - 1.
+  void ensure(int steps, cudaStream_t stream) {
+    if (steps <= capacity_) return;
+    const int capacity = std::max({steps, 2 * capacity_, 64});
+    grow(y_, capacity * state_, capacity_ * state_, stream);
+    if (with_fsal_) grow(fsal_, capacity * state_, capacity_ * state_, stream);
+    grow(times_, 2 * std::size_t(capacity), 2 * std::size_t(capacity_), stream);
+    capacity_ = capacity;
+  }
+
+  StepRecord<Real> view() {
+    return {y_.data(), with_fsal_ ? fsal_.data() : nullptr, times_.data(), capacity_};
+  }
+
+ private:
+  template <class T>
+  static void grow(DeviceBuffer<T>& buffer, std::size_t count, std::size_t keep,
+                   cudaStream_t stream) {
+    DeviceBuffer<T> larger(count);
+    if (keep > 0)
+      CUCNF_CUDA_CHECK(cudaMemcpyAsync(larger.data(), buffer.data(), keep * sizeof(T),
+                                       cudaMemcpyDeviceToDevice, stream));
+    buffer = std::move(larger);  // the old buffer's cudaFree waits for the copy
+  }
+
+  DeviceBuffer<Real> y_, fsal_;
+  DeviceBuffer<double> times_;
+  std::size_t state_ = 0;
+  bool with_fsal_ = false;
+  int capacity_ = 0;
+};
+
 SolveDims make_dims(int n, const ParamLayout& l, bool adjoint, bool theta_in_norm,
                     std::size_t real_size) {
   SolveDims d;
@@ -109,6 +153,9 @@ class CudaRk {
       : b_(b), d_(d), l_(l), tab_(tab), p_(p), host_(pinned), stream_(stream) {}
 
   void on_output(std::function<void(std::size_t, const Real*)> fn) { on_output_ = std::move(fn); }
+  /// Records every accepted step (the buffers' fsal_point must be set for methods whose FSAL
+  /// point differs from the state).
+  void record_steps(StepRecorder<Real>* recorder) { recorder_ = recorder; }
 
   void start(double t0, double t_end, double step_size) {
     StepControl c;
@@ -121,6 +168,10 @@ class CudaRk {
     if (!tab_.fsal && !hairer) check_next_attempt(c);
     *host_ = c;
     upload();
+    pending_ = 0;
+    if (b_.fsal_point[0])  // the first step's k_0 is evaluated at the initial state
+      CUCNF_CUDA_CHECK(cudaMemcpyAsync(b_.fsal_point[0], b_.y[0], state_bytes(),
+                                       cudaMemcpyDeviceToDevice, stream_));
     if (tab_.fsal || hairer) {
       evaluate(StageMode::initial, 0);
       launch_finalize(b_, d_, l_, tab_, p_, StageMode::initial, hairer, stream_);
@@ -138,12 +189,18 @@ class CudaRk {
       if (d_.adjoint) launch_hyper_backward(b_, d_, l_, tab_, StageMode::attempt, s, stream_);
     }
     launch_finalize(b_, d_, l_, tab_, p_, StageMode::attempt, false, stream_);
+    if (recorder_) {
+      // Every attempt since the last poll may have been accepted.
+      recorder_->ensure(int(host_->accepted) + ++pending_, stream_);
+      launch_record_step(b_.ctl, b_.y, b_.fsal_point, recorder_->view(), d_.n * d_.elems, stream_);
+    }
   }
 
   StepControl poll() {
     CUCNF_CUDA_CHECK(
         cudaMemcpyAsync(host_, b_.ctl, sizeof(StepControl), cudaMemcpyDeviceToHost, stream_));
     CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    pending_ = 0;
     return *host_;
   }
 
@@ -173,6 +230,8 @@ class CudaRk {
         cudaMemcpyAsync(b_.ctl, host_, sizeof(StepControl), cudaMemcpyHostToDevice, stream_));
   }
 
+  std::size_t state_bytes() const { return std::size_t(d_.n) * d_.elems * sizeof(Real); }
+
   void evaluate(StageMode mode, int stage) {
     launch_hyper_forward(b_, l_, tab_, mode, stream_);
     launch_stage(b_, d_, l_, tab_, p_, mode, stage, stream_);
@@ -187,6 +246,8 @@ class CudaRk {
   StepControl* host_;
   cudaStream_t stream_;
   std::function<void(std::size_t, const Real*)> on_output_;
+  StepRecorder<Real>* recorder_ = nullptr;
+  int pending_ = 0;  // attempts enqueued since the last poll
 };
 
 // A pair of CUDA events on a stream, for timing device-side intervals.
@@ -278,10 +339,6 @@ class CudaBackend final : public Backend, public CudaTimings {
   GradientResult gradient(const double* x, std::size_t n, const FlowSpec& spec,
                           const SolverOptions& options,
                           const GradientOptions& gradient_options) override {
-    if (gradient_options.adjoint == Adjoint::discrete)
-      throw Error(ErrorKind::invalid_argument,
-                  "the discrete adjoint is not available on the CUDA backend yet; use the CPU "
-                  "backend or the continuous adjoint");
     const int N = checked_count(n);
     upload_points(forward_input(N, options), x, n);
     const DeviceGradient g = device_gradient(N, spec, options, gradient_options);
@@ -301,10 +358,6 @@ class CudaBackend final : public Backend, public CudaTimings {
   }
 
   TrainStepResult train_step(const TrainStepRequest& r, const FlowSpec& spec) override {
-    if (r.gradient.adjoint == Adjoint::discrete)
-      throw Error(ErrorKind::invalid_argument,
-                  "the discrete adjoint is not available on the CUDA backend yet; train with "
-                  "the continuous adjoint or on the CPU backend");
     const int N = checked_count(r.n);
     const SolveBuffers<Real> input = forward_input(N, r.solver);
     if (r.batch) {
@@ -433,6 +486,7 @@ class CudaBackend final : public Backend, public CudaTimings {
   // adjoint back from t0 to t1. Leaves the gradient and the summed loss on the device.
   DeviceGradient device_gradient(int N, const FlowSpec& spec, const SolverOptions& options,
                                  const GradientOptions& gradient_options) {
+    if (gradient_options.adjoint == Adjoint::discrete) return discrete_gradient(N, spec, options);
     const int D = layout_.dim;
     const Tableau& tab = tableau(options.method);
     DeviceGradient result{};
@@ -478,6 +532,114 @@ class CudaBackend final : public Backend, public CudaTimings {
     return result;
   }
 
+  // The exact discrete adjoint: the forward solve records its accepted steps; then, last step
+  // first, each step's stages are replayed (stage_kernel, keeping the stage inputs) and their
+  // cotangents pulled back through the field (stage_kernel in vjp mode on [Y_s, kbar_s]) and the
+  // hypernetwork (hyper_backward), as host/cpu/discrete_adjoint.cpp does on the CPU.
+  DeviceGradient discrete_gradient(int N, const FlowSpec& spec, const SolverOptions& options) {
+    const int D = layout_.dim, E = D + 1;
+    const std::size_t state = std::size_t(N) * E;
+    const Tableau& tab = tableau(options.method);
+    const int S = tab.stages;
+    const bool separate_fsal = tab.fsal && !tab.b_is_last_stage;
+    DeviceGradient result{};
+
+    // Forward, recording.
+    const SolveDims fdims = make_dims(N, layout_, false, false, sizeof(Real));
+    SolveBuffers<Real> fb = cnf_.prepare(fdims, layout_, tab, 0, theta_.data());
+    if (separate_fsal) {
+      fsal_[0].reserve(state);
+      fsal_[1].reserve(state);
+      fb.fsal_point[0] = fsal_[0].data();
+      fb.fsal_point[1] = fsal_[1].data();
+    }
+    recorder_.reset(state, separate_fsal);
+    const ControlParams fparams = control_params(options);
+    CudaRk<Real> forward(fb, fdims, layout_, tab, fparams, pinned_.data(), stream_);
+    forward.record_steps(&recorder_);
+    result.forward =
+        integrate(forward, fparams, {spec.t1, spec.t0}, options.step_size, "density solve");
+    const int steps = int(result.forward.accepted);
+
+    // Cotangents of the end state and the loss.
+    bars_.reserve(state * (S + 2));
+    Real* y_bar = bars_.data();
+    Real* p_bar = y_bar + state;
+    Real* stage_bars = p_bar + state;
+    nll_.reserve(std::size_t(N) + 1);
+    const size_t scratch_bytes = sum_scratch_bytes(N);
+    sum_scratch_.reserve(scratch_bytes);
+    launch_discrete_init(forward.state(), y_bar, nll_.data(), N, D, spec.base_variance, stream_);
+    launch_sum(nll_.data(), nll_.data() + N, N, sum_scratch_.data(), scratch_bytes, stream_);
+    CUCNF_CUDA_CHECK(cudaMemsetAsync(p_bar, 0, state * sizeof(Real), stream_));
+    grad_.reserve(layout_.total);
+    CUCNF_CUDA_CHECK(cudaMemsetAsync(grad_.data(), 0, layout_.total * sizeof(Real), stream_));
+
+    // One controller per recorded step, [t, t_new] exactly as the forward solve took it.
+    const StepRecord<Real> record = recorder_.view();
+    std::vector<double> times(2 * std::size_t(steps));
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(times.data(), record.times, times.size() * sizeof(double),
+                                     cudaMemcpyDeviceToHost, stream_));
+    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    std::vector<StepControl> controls(steps);
+    for (int m = 0; m < steps; ++m) {
+      StepControl& c = controls[m];
+      c.t = times[2 * m];
+      c.t_end = times[2 * m + 1];
+      c.dir = c.t_end > c.t ? 1.0 : -1.0;
+      c.h = std::fabs(c.t_end - c.t);
+      c.status = kRunning;
+    }
+    replay_controls_.reserve(std::max(steps, 1));
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(replay_controls_.data(), controls.data(),
+                                     controls.size() * sizeof(StepControl), cudaMemcpyHostToDevice,
+                                     stream_));
+
+    // Workspaces: the replay (CNF layout, keeping stage inputs) and the VJPs (adjoint layout,
+    // reading the replay's stage parameters).
+    SolveBuffers<Real> rb = replay_.prepare(fdims, layout_, tab, 0, theta_.data());
+    stage_inputs_.reserve(state * S);
+    rb.stage_inputs = stage_inputs_.data();
+    const SolveDims vdims = make_dims(N, layout_, true, false, sizeof(Real));
+    SolveBuffers<Real> vb = adjoint_.prepare(vdims, layout_, tab, 0, theta_.data());
+    vb.stage_params = rb.stage_params;
+    vb.hyper_cache = rb.hyper_cache;
+    const ControlParams none = control_params(options);
+
+    for (int m = steps - 1; m >= 0; --m) {
+      rb.ctl = vb.ctl = replay_controls_.data() + m;
+      const Real* y_m = record.y + std::size_t(m) * state;
+      const Real* p_m = separate_fsal ? record.fsal + std::size_t(m) * state : y_m;
+      if (tab.fsal) {  // k_0 = F(t, p_m), the FSAL point, into slot 0
+        CUCNF_CUDA_CHECK(
+            cudaMemcpyAsync(rb.y[0], p_m, state * sizeof(Real), cudaMemcpyDeviceToDevice, stream_));
+        launch_hyper_forward(rb, layout_, tab, StageMode::initial, stream_);
+        launch_stage(rb, fdims, layout_, tab, none, StageMode::initial, 0, stream_);
+      }
+      CUCNF_CUDA_CHECK(
+          cudaMemcpyAsync(rb.y[0], y_m, state * sizeof(Real), cudaMemcpyDeviceToDevice, stream_));
+      launch_hyper_forward(rb, layout_, tab, StageMode::attempt, stream_);
+      for (int s = tab.fsal ? 1 : 0; s < S; ++s)
+        launch_stage(rb, fdims, layout_, tab, none, StageMode::attempt, s, stream_);
+      const double dt = controls[m].t_end - controls[m].t;
+      for (int s = S - 1; s >= 0; --s) {
+        launch_pack_cotangent(rb.stage_inputs + std::size_t(s) * state, y_bar, stage_bars, tab, dt,
+                              s, N, E, vb.y[0], stream_);
+        launch_stage(vb, vdims, layout_, tab, none, StageMode::vjp, s, stream_);
+        launch_hyper_backward(vb, vdims, layout_, tab, StageMode::vjp, s, stream_);
+        launch_subtract(grad_.data(), vb.k_theta, layout_.total, stream_);
+        launch_unpack_vjp(vb.k, s == S - 1 && tab.fsal ? p_bar : nullptr, N, E,
+                          stage_bars + std::size_t(s) * state, stream_);
+      }
+      launch_step_back(y_bar, p_bar, stage_bars, S, tab.fsal && m > 0, int(state), stream_);
+    }
+    result.backward.accepted = steps;
+    result.backward.nfe = 2LL * S * steps;  // replayed stages and their VJPs
+    result.grad = grad_.data();
+    result.loss_sum = nll_.data() + N;
+    return result;
+  }
+
   void ensure_adam_moments() {
     if (adam_m_.capacity() >= std::size_t(layout_.total)) return;
     adam_m_.reserve(layout_.total);
@@ -515,7 +677,11 @@ class CudaBackend final : public Backend, public CudaTimings {
   DeviceBuffer<Real> theta_, adam_m_, adam_v_;
   DeviceBuffer<unsigned int> flag_{1};
   PinnedBuffer<StepControl> pinned_;
-  SolveWorkspace<Real> cnf_, adjoint_;
+  SolveWorkspace<Real> cnf_, adjoint_, replay_;
+  // Discrete adjoint.
+  StepRecorder<Real> recorder_;
+  DeviceBuffer<Real> fsal_[2], stage_inputs_, bars_, grad_;
+  DeviceBuffer<StepControl> replay_controls_;
   DeviceBuffer<double> nll_;
   DeviceBuffer<unsigned char> sum_scratch_;
   std::string description_;

@@ -151,6 +151,32 @@ TEST_P(GpuVsCpu, ContinuousAdjointGradient) {
   }
 }
 
+TEST_P(GpuVsCpu, DiscreteAdjointGradient) {
+  SKIP_WITHOUT_GPU();
+  const GpuCase c = GetParam();
+  if (c.n > 2000) GTEST_SKIP() << "the CPU reference would take minutes";
+  const cucnf::Model model = cucnf::Model::initialize({c.dim, c.width, c.hidden}, 37);
+  const std::vector<double> x = points(c, 5);
+  cucnf::Flow cpu(model, cucnf::Device::cpu);
+  cucnf::GradientOptions g;
+  g.adjoint = cucnf::Adjoint::discrete;
+  // fehlberg2 (an FSAL point apart from the state), dopri5 (FSAL), rk4 (no FSAL).
+  for (const cucnf::SolverOptions& o : {adaptive(cucnf::Method::fehlberg2, 1e-6),
+                                        adaptive(cucnf::Method::dopri5, 1e-7), fixed_rk4(0.5)}) {
+    SCOPED_TRACE(cucnf::method_name(o.method));
+    const cucnf::GradientResult e = cpu.gradient(x, o, g);
+    cucnf::Flow gpu64(model, cucnf::Device::cuda, cucnf::Precision::float64);
+    const cucnf::GradientResult r64 = gpu64.gradient(x, o, g);
+    EXPECT_NEAR(r64.loss, e.loss, 1e-10 * std::fabs(e.loss));
+    EXPECT_LT(relative_error(r64.grad, e.grad), 1e-8);
+    EXPECT_EQ(r64.forward.accepted, e.forward.accepted);
+    EXPECT_EQ(r64.backward.nfe, e.backward.nfe);
+    cucnf::Flow gpu32(model, cucnf::Device::cuda, cucnf::Precision::float32);
+    const cucnf::GradientResult r32 = gpu32.gradient(x, o, g);
+    EXPECT_LT(relative_error(r32.grad, e.grad), 2e-2);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(AwkwardSizes, GpuVsCpu,
                          ::testing::Values(GpuCase{2, 64, 32, 1}, GpuCase{2, 64, 32, 3},
                                            GpuCase{2, 64, 32, 7}, GpuCase{2, 64, 32, 33},
