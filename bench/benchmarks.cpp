@@ -54,8 +54,8 @@ Measurement summarise(const std::string& name, const Series& s) {
 }
 
 std::unique_ptr<Backend> make_backend(const Model& model, const Settings& s) {
-  return s.cuda ? detail::make_cuda_backend(model.shape(), model.params(), s.precision)
-                : detail::make_cpu_backend(model.shape(), model.params());
+  return detail::make_backend(s.cuda ? Device::cuda : Device::cpu, model.shape(), model.params(),
+                              s.precision);
 }
 
 CudaTimings& timings(Backend& b) {

@@ -72,6 +72,10 @@ void check_finite_loss(double loss);
 /// Throws Error(non_finite_state) naming the first non-finite loss or gradient entry.
 void check_finite_gradient(double loss, const std::vector<double>& grad, const ModelShape& shape);
 
+/// The backend of a resolved device (Device::cpu or Device::cuda).
+std::unique_ptr<Backend> make_backend(Device resolved, const ModelShape& shape,
+                                      const std::vector<double>& params, Precision precision);
+
 std::unique_ptr<Backend> make_cpu_backend(const ModelShape& shape,
                                           const std::vector<double>& params);
 /// Throws Error(cuda_unavailable) when the library was built without a usable GPU at hand.

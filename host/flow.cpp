@@ -40,9 +40,7 @@ Flow::Flow(Model model, Device device, Precision precision)
     : impl_(std::make_unique<Impl>(std::move(model))) {
   const Model& m = impl_->model;
   impl_->device = resolve_device(device);
-  impl_->backend = impl_->device == Device::cuda
-                       ? detail::make_cuda_backend(m.shape(), m.params(), precision)
-                       : detail::make_cpu_backend(m.shape(), m.params());
+  impl_->backend = detail::make_backend(impl_->device, m.shape(), m.params(), precision);
 }
 
 Flow::~Flow() = default;

@@ -80,7 +80,33 @@ json write_tensor(const std::vector<double>& params, const ParameterTensor& t) {
   return value;
 }
 
+json params_object(const ModelShape& shape, const std::vector<double>& values) {
+  json params = json::object();
+  for (const ParameterTensor& t : parameter_tensors(shape))
+    params[t.name] = write_tensor(values, t);
+  return params;
+}
+
 }  // namespace
+
+std::string parameters_to_json(const ModelShape& shape, const std::vector<double>& values) {
+  if (values.size() != shape.parameter_count())
+    throw Error(ErrorKind::invalid_argument, "expected " + std::to_string(shape.parameter_count()) +
+                                                 " values, got " + std::to_string(values.size()));
+  return params_object(shape, values).dump();
+}
+
+std::vector<double> parameters_from_json(const ModelShape& shape, const std::string& json_object) {
+  json params;
+  try {
+    params = json::parse(json_object);
+  } catch (const json::exception& e) {
+    format_error(std::string("malformed parameters JSON: ") + e.what());
+  }
+  std::vector<double> values(shape.parameter_count());
+  for (const ParameterTensor& t : parameter_tensors(shape)) read_tensor(params, t, values);
+  return values;
+}
 
 Model Model::from_json(const std::string& text) {
   json doc;
@@ -130,10 +156,7 @@ std::string Model::to_json() const {
   doc["t0"] = t0_;
   doc["t1"] = t1_;
   doc["base_variance"] = base_variance_;
-  json params = json::object();
-  for (const ParameterTensor& t : parameter_tensors(shape_))
-    params[t.name] = write_tensor(params_, t);
-  doc["params"] = std::move(params);
+  doc["params"] = params_object(shape_, params_);
   doc["param_layout"] =
       "PyTorch nn.Linear: fc.weight is (out, in), fc.bias is (out); fc3 output = [W (K x D), "
       "U (K x D), G (K x D), B (K)], U~ = U * sigmoid(G)";

@@ -70,9 +70,7 @@ Trainer::Trainer(Model model, TrainOptions options, Device device, Precision pre
   impl_ = std::make_unique<Impl>(std::move(model), std::move(options));
   const Model& m = impl_->model;
   impl_->device = resolve_device(device);
-  impl_->backend = impl_->device == Device::cuda
-                       ? detail::make_cuda_backend(m.shape(), m.params(), precision)
-                       : detail::make_cpu_backend(m.shape(), m.params());
+  impl_->backend = detail::make_backend(impl_->device, m.shape(), m.params(), precision);
 }
 
 Trainer::~Trainer() = default;

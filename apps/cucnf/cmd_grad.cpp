@@ -25,13 +25,6 @@ struct GradOptions {
   DeviceFlags device;
 };
 
-Adjoint parse_adjoint(const std::string& name) {
-  if (name == "continuous") return Adjoint::continuous;
-  if (name == "discrete") return Adjoint::discrete;
-  throw Error(ErrorKind::invalid_argument,
-              "unknown adjoint '" + name + "' (valid: continuous, discrete)");
-}
-
 void run_grad(const GradOptions& o) {
   GradientOptions g;
   g.adjoint = parse_adjoint(o.adjoint);

@@ -80,12 +80,7 @@ nlohmann::json settings_json(const RingsOptions& o) {
 TrainOptions train_options(const RingsOptions& o) {
   TrainOptions t;
   t.solver = solver_options(o.solver);
-  if (o.adjoint == "discrete") {
-    t.gradient.adjoint = Adjoint::discrete;
-  } else if (o.adjoint != "continuous") {
-    throw Error(ErrorKind::invalid_argument,
-                "unknown adjoint '" + o.adjoint + "' (valid: continuous, discrete)");
-  }
+  t.gradient.adjoint = parse_adjoint(o.adjoint);
   t.gradient.seminorm = o.seminorm;
   t.adam = {o.lr, o.beta1, o.beta2, o.eps};
   t.batch_size = o.batch;

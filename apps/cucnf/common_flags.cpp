@@ -39,6 +39,13 @@ SolverOptions solver_options(const SolverFlags& flags) {
   return o;
 }
 
+Adjoint parse_adjoint(const std::string& name) {
+  if (name == "continuous") return Adjoint::continuous;
+  if (name == "discrete") return Adjoint::discrete;
+  throw Error(ErrorKind::invalid_argument,
+              "unknown adjoint '" + name + "' (valid: continuous, discrete)");
+}
+
 Device device(const DeviceFlags& flags) {
   return parse_device(flags.device);
 }

@@ -27,6 +27,8 @@ void add_solver_flags(CLI::App& cmd, SolverFlags& flags, const std::string& meth
 void add_device_flags(CLI::App& cmd, DeviceFlags& flags);
 
 SolverOptions solver_options(const SolverFlags& flags);
+/// "continuous" or "discrete"; throws cucnf::Error otherwise.
+Adjoint parse_adjoint(const std::string& name);
 Device device(const DeviceFlags& flags);
 Precision precision(const DeviceFlags& flags);
 

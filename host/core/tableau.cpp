@@ -5,6 +5,18 @@
 namespace cucnf::detail {
 namespace {
 
+// The seven-stage 5(4) pairs: b is a's last row, so y_new is the last stage's input (FSAL).
+Tableau seven_stage_fsal(Tableau t, const double (&c)[7], const double (&a)[7][6],
+                         const double (&e)[7]) {
+  for (int i = 0; i < 7; ++i) {
+    t.c[i] = c[i];
+    t.e[i] = e[i];
+    for (int j = 0; j < 6; ++j) t.a[i][j] = a[i][j];
+  }
+  for (int j = 0; j < 6; ++j) t.b[j] = a[6][j];
+  return t;
+}
+
 Tableau make_euler() {
   Tableau t;
   t.stages = 1;
@@ -145,13 +157,7 @@ Tableau make_dopri5() {
                        -2187.0 / 6784 + 12231.0 / 42400,
                        11.0 / 84 - 649.0 / 6300,
                        -1.0 / 60};
-  for (int i = 0; i < 7; ++i) {
-    t.c[i] = c[i];
-    t.e[i] = e[i];
-    for (int j = 0; j < 6; ++j) t.a[i][j] = a[i][j];
-  }
-  for (int j = 0; j < 6; ++j) t.b[j] = a[6][j];
-  return t;
+  return seven_stage_fsal(t, c, a, e);
 }
 
 // Tsitouras 5(4), propagating the fifth-order solution as OrdinaryDiffEq and diffrax do
@@ -195,13 +201,7 @@ Tableau make_tsit5() {
                        0.5823571654525552250199376106520421794260781239567388,
                        -0.4580821059291869466616365188325542974428047279788398,
                        1.0 / 66};
-  for (int i = 0; i < 7; ++i) {
-    t.c[i] = c[i];
-    t.e[i] = e[i];
-    for (int j = 0; j < 6; ++j) t.a[i][j] = a[i][j];
-  }
-  for (int j = 0; j < 6; ++j) t.b[j] = a[6][j];
-  return t;
+  return seven_stage_fsal(t, c, a, e);
 }
 
 }  // namespace

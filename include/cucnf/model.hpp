@@ -41,6 +41,17 @@ struct ParameterTensor {
 /// fc2.weight (H x H), fc2.bias (H), fc3.weight (P x H), fc3.bias (P), with P = 3KD + K.
 CUCNF_API std::vector<ParameterTensor> parameter_tensors(const ModelShape& shape);
 
+/// A parameter-layout vector (a model's parameters, a gradient, Adam's moments) as the JSON
+/// object of the model file's "params": {"fc1.weight": [[...], ...], "fc1.bias": [...], ...},
+/// weights as lists of rows. Values round-trip exactly.
+CUCNF_API std::string parameters_to_json(const ModelShape& shape,
+                                         const std::vector<double>& values);
+/// Reads such an object back into a vector of shape.parameter_count() values. Throws
+/// Error(model_format) naming the tensor that is missing or has the wrong size, or the value
+/// that is not a number.
+CUCNF_API std::vector<double> parameters_from_json(const ModelShape& shape,
+                                                   const std::string& json_object);
+
 /// A CNF model: shape, integration interval [t0, t1], base variance sigma^2 and the flat
 /// parameter vector (float64, the concatenation of parameter_tensors(shape)).
 ///

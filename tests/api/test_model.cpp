@@ -120,3 +120,21 @@ TEST(Model, SetParamsValidates) {
   p.pop_back();
   EXPECT_THROW(m.set_params(p), cucnf::Error);
 }
+
+TEST(Model, ParameterLayoutJsonRoundTripsAndNamesBadTensors) {
+  const cucnf::ModelShape shape{3, 4, 2};
+  const cucnf::Model m = cucnf::Model::initialize(shape, 9);
+  const std::string text = cucnf::parameters_to_json(shape, m.params());
+  EXPECT_EQ(cucnf::parameters_from_json(shape, text), m.params());
+  EXPECT_NE(text.find("\"fc3.weight\":[["), std::string::npos);
+  std::string broken = text;
+  broken.replace(broken.find("\"fc2.bias\""), 10, "\"fc2.bais\"");
+  try {
+    cucnf::parameters_from_json(shape, broken);
+    ADD_FAILURE() << "no error";
+  } catch (const cucnf::Error& e) {
+    EXPECT_EQ(e.kind(), cucnf::ErrorKind::model_format);
+    EXPECT_NE(std::string(e.what()).find("params.fc2.bias"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(cucnf::parameters_to_json(shape, {1.0, 2.0}), cucnf::Error);
+}
