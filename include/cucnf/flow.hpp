@@ -57,9 +57,11 @@ class CUCNF_API Flow {
   Flow(const Flow&) = delete;
   Flow& operator=(const Flow&) = delete;
 
-  /// The resolved device (cpu or cuda) and its description.
+  /// The resolved device: Device::cpu or Device::cuda.
   Device device() const;
+  /// E.g. "CPU (float64)" or "NVIDIA H100 80GB HBM3 (CUDA sm_90, float32)".
   std::string device_description() const;
+  /// The model with the current parameters.
   const Model& model() const;
   /// Replaces the parameters (validated like Model::set_params) on the host and the device.
   void set_params(const std::vector<double>& params);
@@ -70,11 +72,15 @@ class CUCNF_API Flow {
   /// Error(max_steps_exceeded) or Error(non_finite_state) when the solve fails (naming t, h).
   LogProbResult log_prob(const std::vector<double>& x, const SolverOptions& options = {});
 
-  /// Draws n points z0 ~ N(0, s^2 I) (from `seed`, reproducibly) and carries them to t1.
+  /// Draws n points z0 ~ N(0, s^2 I) (from `seed`, reproducibly: the same draws on any device)
+  /// and carries them to t1. Throws Error(invalid_argument) for n == 0, and the solve errors of
+  /// log_prob.
   SampleResult sample(std::size_t n, std::uint64_t seed, const SolverOptions& options = {});
 
-  /// Integrates from times[0] (z = z_start, l = 0) through every later time (strictly
-  /// monotone, any direction), returning the state at each. Used for animations.
+  /// Integrates from times[0] (z = z_start, N x D; l = 0) through every later time, returning
+  /// the state at each (the solver lands on every time exactly). Used for animations. Throws
+  /// Error(invalid_argument) for fewer than two times, times that are not strictly monotone
+  /// (either direction) or not finite, and the solve errors of log_prob.
   TrajectoryResult trajectory(const std::vector<double>& z_start, const std::vector<double>& times,
                               const SolverOptions& options = {});
 

@@ -85,10 +85,15 @@ class CUCNF_API Model {
   /// so an interrupted save never leaves a damaged file. Throws Error(io).
   void save(const std::string& path) const;
 
+  /// The sizes D, K, H.
   const ModelShape& shape() const { return shape_; }
+  /// Time of the base distribution N(0, s^2 I) (the density direction ends here).
   double t0() const { return t0_; }
+  /// Time of the data (sampling ends here). t1 < t0 is allowed: the solves follow the sign.
   double t1() const { return t1_; }
+  /// s^2, the variance of every coordinate of the base distribution.
   double base_variance() const { return base_variance_; }
+  /// The parameters: parameter_count() float64 values in the order of parameter_tensors().
   const std::vector<double>& params() const { return params_; }
 
   /// Replaces the parameter vector (same length, all finite) or throws Error(invalid_argument).
