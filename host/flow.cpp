@@ -36,6 +36,22 @@ struct Flow::Impl {
   }
 };
 
+std::vector<double> base_samples(const Model& model, std::size_t n, std::uint64_t seed) {
+  const int d = model.shape().dim;
+  const double sigma = std::sqrt(model.base_variance());
+  std::vector<double> z(n * d);
+  const std::size_t pairs = (std::size_t(d) + 1) / 2;  // Box-Muller gives two normals a draw
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t p = 0; p < pairs; ++p) {
+      double a, b;
+      detail::normal2(seed, 0, i * pairs + p, a, b);
+      z[i * d + 2 * p] = sigma * a;
+      if (2 * p + 1 < std::size_t(d)) z[i * d + 2 * p + 1] = sigma * b;
+    }
+  }
+  return z;
+}
+
 Flow::Flow(Model model, Device device, Precision precision)
     : impl_(std::make_unique<Impl>(std::move(model))) {
   const Model& m = impl_->model;
@@ -84,18 +100,8 @@ SampleResult Flow::sample(std::size_t n, std::uint64_t seed, const SolverOptions
   validate(options);
   if (n == 0) throw Error(ErrorKind::invalid_argument, "the number of samples must be >= 1");
   const int d = impl_->model.shape().dim;
-  const double sigma = std::sqrt(impl_->model.base_variance());
   SampleResult r;
-  r.z0.resize(n * d);
-  const std::size_t pairs = (std::size_t(d) + 1) / 2;
-  for (std::size_t i = 0; i < n; ++i) {
-    for (std::size_t p = 0; p < pairs; ++p) {
-      double a, b;
-      detail::normal2(seed, 0, i * pairs + p, a, b);
-      r.z0[i * d + 2 * p] = sigma * a;
-      if (2 * p + 1 < std::size_t(d)) r.z0[i * d + 2 * p + 1] = sigma * b;
-    }
-  }
+  r.z0 = base_samples(impl_->model, n, seed);
   r.x.resize(n * d);
   std::vector<double> delta(n);
   r.stats = impl_->backend->solve(r.z0.data(), n, {impl_->model.t0(), impl_->model.t1()}, options,

@@ -107,4 +107,8 @@ class CUCNF_API Model {
   std::vector<double> params_;
 };
 
+/// n draws z0 ~ N(0, s^2 I) of the model's base distribution (n x D row-major), from a
+/// counter-based generator keyed by `seed`: the points Flow::sample starts from.
+CUCNF_API std::vector<double> base_samples(const Model& model, std::size_t n, std::uint64_t seed);
+
 }  // namespace cucnf

@@ -35,6 +35,7 @@ TEST(Solver, SamplingIsReproducibleFromItsSeed) {
   const cucnf::SampleResult c = flow.sample(7, 2, tol(1e-6));
   EXPECT_EQ(a.x, b.x);
   EXPECT_NE(a.x, c.x);
+  EXPECT_EQ(a.z0, cucnf::base_samples(flow.model(), 7, 1));  // the draws sample() starts from
   // Base draws have the base variance: mean of z0^2 close to 0.1 over many samples.
   const cucnf::SampleResult many = flow.sample(4000, 5, tol(1e-3, cucnf::Method::bosh3));
   double sq = 0;

@@ -89,8 +89,7 @@ std::vector<plot::Frame> flow_frames(Flow& flow, int frames, std::size_t samples
   std::vector<double> times(frames);
   for (int i = 0; i < frames; ++i)
     times[i] = m.t0() + (m.t1() - m.t0()) * double(i) / double(std::max(1, frames - 1));
-  const SampleResult base = flow.sample(samples, seed, options);
-  const TrajectoryResult path = flow.trajectory(base.z0, times, options);
+  const TrajectoryResult path = flow.trajectory(base_samples(m, samples, seed), times, options);
   const plot::Grid blank = empty_grid(resolution, extent);
   const std::vector<double> grid = grid_points(blank);
   std::vector<plot::Frame> out(frames);
