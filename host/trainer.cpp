@@ -28,7 +28,7 @@ void validate(const TrainOptions& o) {
 }  // namespace
 
 struct Trainer::Impl {
-  Impl(Model m, TrainOptions o) : model(std::move(m)), options(std::move(o)) {}
+  Impl(Model m, const TrainOptions& o) : model(std::move(m)), options(o) {}
   Model model;  // shape, interval and base; the parameters live in the backend
   TrainOptions options;
   Device device = Device::cpu;
@@ -67,7 +67,7 @@ struct Trainer::Impl {
 
 Trainer::Trainer(Model model, TrainOptions options, Device device, Precision precision) {
   validate(options);
-  impl_ = std::make_unique<Impl>(std::move(model), std::move(options));
+  impl_ = std::make_unique<Impl>(std::move(model), options);
   const Model& m = impl_->model;
   impl_->device = resolve_device(device);
   impl_->backend = detail::make_backend(impl_->device, m.shape(), m.params(), precision);

@@ -8,13 +8,13 @@
 int main(int argc, char** argv) {
   CLI::App app{"cucnf " CUCNF_VERSION_STRING
                ": continuous normalising flows with a tanh-planar field, on the GPU or CPU"};
-  app.set_version_flag("--version", std::string(cucnf::version()));
-  app.require_subcommand(1);
-  cucnf::cli::add_logp_command(app);
-  cucnf::cli::add_sample_command(app);
-  cucnf::cli::add_grad_command(app);
-  cucnf::cli::add_rings_command(app);
   try {
+    app.set_version_flag("--version", std::string(cucnf::version()));
+    app.require_subcommand(1);
+    cucnf::cli::add_logp_command(app);
+    cucnf::cli::add_sample_command(app);
+    cucnf::cli::add_grad_command(app);
+    cucnf::cli::add_rings_command(app);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
