@@ -19,12 +19,12 @@ int blocks_for(long long count) {
 // buffers having flipped), fsal[buf ^ 1] and (last_t, t). Mapping: one thread per state value.
 template <class Real>
 __global__ void record_step_kernel(const StepControl* ctl, Real* y0, Real* y1, Real* f0, Real* f1,
-                                   StepRecord<Real> record, int state) {
+                                   StepRecord<Real> record, long long state) {
   const StepControl c = *ctl;
   if (!c.last_accepted) return;
   const long long slot = c.accepted - 1;
   if (slot < 0 || slot >= record.capacity) return;  // the host grows the record in time
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+  const long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
   const Real* y = c.buf ? y0 : y1;
   if (i < state) {
     record.y[slot * state + i] = y[i];
@@ -74,11 +74,11 @@ __global__ void subtract_kernel(Real* grad, const Real* k_theta, int count) {
 // step_back_kernel: the cotangent of the step's start state (and of its FSAL point).
 template <class Real>
 __global__ void step_back_kernel(Real* y_bar, Real* p_bar, const Real* stage_bars, int stages,
-                                 bool carry_fsal, int count) {
-  const int i = blockIdx.x * blockDim.x + threadIdx.x;
+                                 bool carry_fsal, long long count) {
+  const long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
   if (i >= count) return;
   Real v = y_bar[i];
-  for (int s = 1; s < stages; ++s) v += stage_bars[size_t(s) * count + i];
+  for (int s = 1; s < stages; ++s) v += stage_bars[s * count + i];
   if (carry_fsal) {
     p_bar[i] = stage_bars[i];
   } else {
@@ -111,7 +111,7 @@ __global__ void discrete_init_kernel(const Real* y_end, Real* y_bar, double* nll
 
 template <class Real>
 void launch_record_step(const StepControl* ctl, Real* const y[2], Real* const fsal[2],
-                        const StepRecord<Real>& record, int state, cudaStream_t stream) {
+                        const StepRecord<Real>& record, long long state, cudaStream_t stream) {
   record_step_kernel<Real><<<blocks_for(state), kThreads, 0, stream>>>(ctl, y[0], y[1], fsal[0],
                                                                        fsal[1], record, state);
   CUCNF_CHECK_LAUNCH("record_step_kernel");
@@ -142,7 +142,7 @@ void launch_subtract(Real* grad, const Real* k_theta, int count, cudaStream_t st
 
 template <class Real>
 void launch_step_back(Real* y_bar, Real* p_bar, const Real* stage_bars, int stages, bool carry_fsal,
-                      int count, cudaStream_t stream) {
+                      long long count, cudaStream_t stream) {
   step_back_kernel<Real><<<blocks_for(count), kThreads, 0, stream>>>(y_bar, p_bar, stage_bars,
                                                                      stages, carry_fsal, count);
   CUCNF_CHECK_LAUNCH("step_back_kernel");
@@ -158,12 +158,13 @@ void launch_discrete_init(const Real* y_end, Real* y_bar, double* nll, int n, in
 
 #define CUCNF_INSTANTIATE(Real)                                                                    \
   template void launch_record_step<Real>(const StepControl*, Real* const[2], Real* const[2],       \
-                                         const StepRecord<Real>&, int, cudaStream_t);              \
+                                         const StepRecord<Real>&, long long, cudaStream_t);        \
   template void launch_pack_cotangent<Real>(const Real*, const Real*, const Real*, const Tableau&, \
                                             double, int, int, int, Real*, cudaStream_t);           \
   template void launch_unpack_vjp<Real>(const Real*, const Real*, int, int, Real*, cudaStream_t);  \
   template void launch_subtract<Real>(Real*, const Real*, int, cudaStream_t);                      \
-  template void launch_step_back<Real>(Real*, Real*, const Real*, int, bool, int, cudaStream_t);   \
+  template void launch_step_back<Real>(Real*, Real*, const Real*, int, bool, long long,            \
+                                       cudaStream_t);                                              \
   template void launch_discrete_init<Real>(const Real*, Real*, double*, int, int, double,          \
                                            cudaStream_t);
 CUCNF_INSTANTIATE(float)

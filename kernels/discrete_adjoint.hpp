@@ -23,7 +23,7 @@ struct StepRecord {
 /// accepted - 1. Idempotent when repeated after the solve ended.
 template <class Real>
 void launch_record_step(const StepControl* ctl, Real* const y[2], Real* const fsal[2],
-                        const StepRecord<Real>& record, int state, cudaStream_t stream);
+                        const StepRecord<Real>& record, long long state, cudaStream_t stream);
 
 /// The cotangents entering stage s's VJP, packed with the stage input as an adjoint-system
 /// state [Y_s, kbar_s] per sample (E = D + 1 values each side):
@@ -46,7 +46,7 @@ void launch_subtract(Real* grad, const Real* k_theta, int count, cudaStream_t st
 /// ybar += sum_{s >= 1} Ybar_s; then carry_fsal ? pbar = Ybar_0 : (ybar += Ybar_0, pbar = 0).
 template <class Real>
 void launch_step_back(Real* y_bar, Real* p_bar, const Real* stage_bars, int stages, bool carry_fsal,
-                      int count, cudaStream_t stream);
+                      long long count, cudaStream_t stream);
 
 /// The cotangents of the end state [z0 / (n s^2), 1/n] per sample and each sample's loss.
 template <class Real>

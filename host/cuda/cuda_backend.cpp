@@ -84,13 +84,17 @@ class StepRecorder {
   void reset(std::size_t state, bool with_fsal) {
     state_ = state;
     with_fsal_ = with_fsal;
-    capacity_ = 0;
+    // What the buffers of earlier solves already hold is kept (no allocation per solve).
+    std::size_t steps = times_.capacity() / 2;
+    steps = std::min(steps, y_.capacity() / state);
+    if (with_fsal) steps = std::min(steps, fsal_.capacity() / state);
+    capacity_ = int(std::min<std::size_t>(steps, 1 << 30));
   }
 
   /// Room for `steps` steps; called before an attempt that could record step `steps` - 1.
   void ensure(int steps, cudaStream_t stream) {
     if (steps <= capacity_) return;
-    const int capacity = std::max({steps, 2 * capacity_, 64});
+    const int capacity = std::max({steps, 2 * capacity_, 8});
     grow(y_, capacity * state_, capacity_ * state_, stream);
     if (with_fsal_) grow(fsal_, capacity * state_, capacity_ * state_, stream);
     grow(times_, 2 * std::size_t(capacity), 2 * std::size_t(capacity_), stream);
@@ -105,6 +109,7 @@ class StepRecorder {
   template <class T>
   static void grow(DeviceBuffer<T>& buffer, std::size_t count, std::size_t keep,
                    cudaStream_t stream) {
+    if (buffer.capacity() >= count) return;
     DeviceBuffer<T> larger(count);
     if (keep > 0)
       CUCNF_CUDA_CHECK(cudaMemcpyAsync(larger.data(), buffer.data(), keep * sizeof(T),
@@ -192,7 +197,8 @@ class CudaRk {
     if (recorder_) {
       // Every attempt since the last poll may have been accepted.
       recorder_->ensure(int(host_->accepted) + ++pending_, stream_);
-      launch_record_step(b_.ctl, b_.y, b_.fsal_point, recorder_->view(), d_.n * d_.elems, stream_);
+      launch_record_step(b_.ctl, b_.y, b_.fsal_point, recorder_->view(),
+                         static_cast<long long>(d_.n) * d_.elems, stream_);
     }
   }
 
@@ -353,6 +359,7 @@ class CudaBackend final : public Backend, public CudaTimings {
         cudaMemcpyAsync(&loss_sum, g.loss_sum, sizeof(double), cudaMemcpyDeviceToHost, stream_));
     CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
     result.loss = loss_sum / double(n);
+    check_finite_loss(result.loss);  // as the CPU backend: no gradient of a non-finite loss
     result.grad.assign(grad.begin(), grad.end());
     return result;
   }
@@ -631,7 +638,8 @@ class CudaBackend final : public Backend, public CudaTimings {
         launch_unpack_vjp(vb.k, s == S - 1 && tab.fsal ? p_bar : nullptr, N, E,
                           stage_bars + std::size_t(s) * state, stream_);
       }
-      launch_step_back(y_bar, p_bar, stage_bars, S, tab.fsal && m > 0, int(state), stream_);
+      launch_step_back(y_bar, p_bar, stage_bars, S, tab.fsal && m > 0,
+                       static_cast<long long>(state), stream_);
     }
     result.backward.accepted = steps;
     result.backward.nfe = 2LL * S * steps;  // replayed stages and their VJPs
