@@ -34,30 +34,29 @@ double rings_density(double x, double y, double width) {
          std::exp(-0.5 * std::pow((r - 3.0) / width, 2));
 }
 
-plot::Grid rings_grid(int n, double width) {
+// An n x n grid of density(x, y) at the cell centres, row 0 at the top.
+template <class Density>
+plot::Grid grid_of(int n, Density density) {
   plot::Grid grid;
   grid.nx = grid.ny = n;
   for (int row = 0; row < n; ++row) {
     const double y = grid.y_max - (row + 0.5) * (grid.y_max - grid.y_min) / n;
     for (int col = 0; col < n; ++col) {
       const double x = grid.x_min + (col + 0.5) * (grid.x_max - grid.x_min) / n;
-      grid.values.push_back(rings_density(x, y, width));
+      grid.values.push_back(density(x, y));
     }
   }
   return grid;
 }
 
+plot::Grid rings_grid(int n, double width) {
+  return grid_of(n, [width](double x, double y) { return rings_density(x, y, width); });
+}
+
 plot::Grid gaussian_grid(int n, double sigma) {
-  plot::Grid grid;
-  grid.nx = grid.ny = n;
-  for (int row = 0; row < n; ++row) {
-    const double y = grid.y_max - (row + 0.5) * (grid.y_max - grid.y_min) / n;
-    for (int col = 0; col < n; ++col) {
-      const double x = grid.x_min + (col + 0.5) * (grid.x_max - grid.x_min) / n;
-      grid.values.push_back(std::exp(-0.5 * (x * x + y * y) / (sigma * sigma)));
-    }
-  }
-  return grid;
+  return grid_of(n, [sigma](double x, double y) {
+    return std::exp(-0.5 * (x * x + y * y) / (sigma * sigma));
+  });
 }
 
 // Frames moving n Gaussian samples onto the rings as t goes from 0 to 1.
