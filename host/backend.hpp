@@ -72,6 +72,10 @@ void check_finite_loss(double loss);
 /// Throws Error(non_finite_state) naming the first non-finite loss or gradient entry.
 void check_finite_gradient(double loss, const std::vector<double>& grad, const ModelShape& shape);
 
+/// The number of points in a row-major N x dim array, after checking it is non-empty, a
+/// multiple of dim and finite; `what` names the array in the Error(invalid_argument).
+std::size_t count_points(const std::vector<double>& points, int dim, const std::string& what);
+
 /// The backend of a resolved device (Device::cpu or Device::cuda).
 std::unique_ptr<Backend> make_backend(Device resolved, const ModelShape& shape,
                                       const std::vector<double>& params, Precision precision);

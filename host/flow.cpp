@@ -21,18 +21,7 @@ struct Flow::Impl {
   detail::FlowSpec spec() const { return {model.t0(), model.t1(), model.base_variance()}; }
 
   std::size_t rows(const std::vector<double>& points, const char* what) const {
-    const int d = model.shape().dim;
-    if (points.empty()) throw Error(ErrorKind::invalid_argument, std::string(what) + " is empty");
-    if (points.size() % d != 0)
-      throw Error(ErrorKind::invalid_argument,
-                  std::string(what) + " has " + std::to_string(points.size()) +
-                      " values, not a multiple of the model's dimension " + std::to_string(d));
-    for (std::size_t i = 0; i < points.size(); ++i)
-      if (!std::isfinite(points[i]))
-        throw Error(ErrorKind::invalid_argument, std::string(what) + ": value " +
-                                                     std::to_string(i % d) + " of row " +
-                                                     std::to_string(i / d) + " is not finite");
-    return points.size() / d;
+    return detail::count_points(points, model.shape().dim, what);
   }
 };
 

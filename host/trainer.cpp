@@ -86,15 +86,8 @@ IterationReport Trainer::step() {
 }
 
 IterationReport Trainer::step(const std::vector<double>& batch) {
-  const int d = impl_->model.shape().dim;
-  if (batch.empty() || batch.size() % d != 0)
-    throw Error(ErrorKind::invalid_argument, "a batch needs a positive multiple of " +
-                                                 std::to_string(d) + " values, got " +
-                                                 std::to_string(batch.size()));
-  for (double v : batch)
-    if (!std::isfinite(v))
-      throw Error(ErrorKind::invalid_argument, "the batch has a non-finite value");
-  return impl_->run(batch.data(), batch.size() / d);
+  const std::size_t n = detail::count_points(batch, impl_->model.shape().dim, "the batch");
+  return impl_->run(batch.data(), n);
 }
 
 Model Trainer::model() const {

@@ -313,13 +313,7 @@ class CudaBackend final : public Backend, public CudaTimings {
     const Tableau& tab = tableau(options.method);
     const std::size_t outputs = times.size() - 1, state = n * (D + 1);
     SolveBuffers<Real> b = cnf_.prepare(dims, layout_, tab, outputs, theta_.data());
-    std::vector<Real> host(state);
-    for (std::size_t i = 0; i < n; ++i) {
-      for (int j = 0; j < D; ++j) host[i * (D + 1) + j] = Real(z_start[i * D + j]);
-      host[i * (D + 1) + D] = 0;
-    }
-    CUCNF_CUDA_CHECK(cudaMemcpyAsync(b.y[0], host.data(), state * sizeof(Real),
-                                     cudaMemcpyHostToDevice, stream_));
+    upload_points(b, z_start, n);
     const ControlParams params = control_params(options);
     CudaRk<Real> rk(b, dims, layout_, tab, params, pinned_.data(), stream_);
     Real* out = cnf_.outputs.data();
@@ -328,7 +322,7 @@ class CudaBackend final : public Backend, public CudaTimings {
                                        cudaMemcpyDeviceToDevice, stream_));
     });
     const SolveStats stats = integrate(rk, params, times, options.step_size, label);
-    host.resize(state * outputs);
+    std::vector<Real> host(state * outputs);
     CUCNF_CUDA_CHECK(cudaMemcpyAsync(host.data(), out, host.size() * sizeof(Real),
                                      cudaMemcpyDeviceToHost, stream_));
     CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
@@ -484,9 +478,9 @@ class CudaBackend final : public Backend, public CudaTimings {
     std::vector<Real> host(n * (D + 1), Real(0));
     for (std::size_t i = 0; i < n; ++i)
       for (int j = 0; j < D; ++j) host[i * (D + 1) + j] = Real(x[i * D + j]);
+    // From pageable memory the copy is staged before cudaMemcpyAsync returns: `host` may go.
     CUCNF_CUDA_CHECK(cudaMemcpyAsync(b.y[0], host.data(), host.size() * sizeof(Real),
                                      cudaMemcpyHostToDevice, stream_));
-    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));  // `host` goes out of scope
   }
 
   // Forward density solve from the points in the CNF workspace's y[0], then the continuous
