@@ -5,6 +5,7 @@
 
 #include "adjoint_init.hpp"
 #include "cuda_check.hpp"
+#include "launch.cuh"
 
 namespace cucnf::detail {
 namespace {
@@ -42,9 +43,8 @@ template <class Real>
 void launch_adjoint_init(const Real* y_forward, Real* y_adjoint, double* nll, int n, int dim,
                          double variance, cudaStream_t stream) {
   constexpr int kThreads = 256;
-  adjoint_init_kernel<Real><<<(n + kThreads - 1) / kThreads, kThreads, 0, stream>>>(
-      y_forward, y_adjoint, nll, n, dim, variance);
-  CUCNF_CHECK_LAUNCH("adjoint_init_kernel");
+  CUCNF_LAUNCH("adjoint_init_kernel", adjoint_init_kernel<Real>, (n + kThreads - 1) / kThreads,
+               kThreads, 0, stream, y_forward, y_adjoint, nll, n, dim, variance);
 }
 
 size_t sum_scratch_bytes(int n) {

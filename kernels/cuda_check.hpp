@@ -25,11 +25,3 @@ namespace cucnf::detail {
     if (cucnf_status_ != cudaSuccess)                                              \
       ::cucnf::detail::throw_cuda_error(cucnf_status_, #call, __FILE__, __LINE__); \
   } while (0)
-
-/// After a kernel launch: reports a bad launch configuration at once (no synchronisation).
-#define CUCNF_CHECK_LAUNCH(name)                                                               \
-  do {                                                                                         \
-    const cudaError_t cucnf_status_ = cudaGetLastError();                                      \
-    if (cucnf_status_ != cudaSuccess)                                                          \
-      ::cucnf::detail::throw_cuda_error(cucnf_status_, "launch of " name, __FILE__, __LINE__); \
-  } while (0)

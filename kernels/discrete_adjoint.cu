@@ -5,6 +5,7 @@
 
 #include "cuda_check.hpp"
 #include "discrete_adjoint.hpp"
+#include "launch.cuh"
 
 namespace cucnf::detail {
 namespace {
@@ -17,14 +18,19 @@ int blocks_for(long long count) {
 
 // record_step_kernel: slot = accepted - 1 gets y[buf ^ 1] (the accepted step's start state, the
 // buffers having flipped), fsal[buf ^ 1] and (last_t, t). Mapping: one thread per state value.
+// A slot past the record's capacity (the host grows it before each attempt, so never in a
+// correct run) stops the solve with kRecordFull, which the host's next poll reports.
 template <class Real>
-__global__ void record_step_kernel(const StepControl* ctl, Real* y0, Real* y1, Real* f0, Real* f1,
+__global__ void record_step_kernel(StepControl* ctl, Real* y0, Real* y1, Real* f0, Real* f1,
                                    StepRecord<Real> record, long long state) {
   const StepControl c = *ctl;
   if (!c.last_accepted) return;
   const long long slot = c.accepted - 1;
-  if (slot < 0 || slot >= record.capacity) return;  // the host grows the record in time
   const long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
+  if (slot < 0 || slot >= record.capacity) {
+    if (i == 0) ctl->status = kRecordFull;  // every thread of the launch returns here
+    return;
+  }
   const Real* y = c.buf ? y0 : y1;
   if (i < state) {
     record.y[slot * state + i] = y[i];
@@ -110,54 +116,50 @@ __global__ void discrete_init_kernel(const Real* y_end, Real* y_bar, double* nll
 }  // namespace
 
 template <class Real>
-void launch_record_step(const StepControl* ctl, Real* const y[2], Real* const fsal[2],
+void launch_record_step(StepControl* ctl, Real* const y[2], Real* const fsal[2],
                         const StepRecord<Real>& record, long long state, cudaStream_t stream) {
-  record_step_kernel<Real><<<blocks_for(state), kThreads, 0, stream>>>(ctl, y[0], y[1], fsal[0],
-                                                                       fsal[1], record, state);
-  CUCNF_CHECK_LAUNCH("record_step_kernel");
+  CUCNF_LAUNCH("record_step_kernel", record_step_kernel<Real>, blocks_for(state), kThreads, 0,
+               stream, ctl, y[0], y[1], fsal[0], fsal[1], record, state);
 }
 
 template <class Real>
 void launch_pack_cotangent(const Real* stage_input, const Real* y_bar, const Real* stage_bars,
                            const Tableau& tab, double dt, int stage, int n, int elems, Real* packed,
                            cudaStream_t stream) {
-  pack_cotangent_kernel<Real><<<blocks_for((long long)n * elems), kThreads, 0, stream>>>(
-      stage_input, y_bar, stage_bars, tab, dt, stage, n, elems, packed);
-  CUCNF_CHECK_LAUNCH("pack_cotangent_kernel");
+  CUCNF_LAUNCH("pack_cotangent_kernel", pack_cotangent_kernel<Real>,
+               blocks_for((long long)n * elems), kThreads, 0, stream, stage_input, y_bar,
+               stage_bars, tab, dt, stage, n, elems, packed);
 }
 
 template <class Real>
 void launch_unpack_vjp(const Real* vjp_out, const Real* p_bar, int n, int elems, Real* stage_bar,
                        cudaStream_t stream) {
-  unpack_vjp_kernel<Real><<<blocks_for((long long)n * elems), kThreads, 0, stream>>>(
-      vjp_out, p_bar, n, elems, stage_bar);
-  CUCNF_CHECK_LAUNCH("unpack_vjp_kernel");
+  CUCNF_LAUNCH("unpack_vjp_kernel", unpack_vjp_kernel<Real>, blocks_for((long long)n * elems),
+               kThreads, 0, stream, vjp_out, p_bar, n, elems, stage_bar);
 }
 
 template <class Real>
 void launch_subtract(Real* grad, const Real* k_theta, int count, cudaStream_t stream) {
-  subtract_kernel<Real><<<blocks_for(count), kThreads, 0, stream>>>(grad, k_theta, count);
-  CUCNF_CHECK_LAUNCH("subtract_kernel");
+  CUCNF_LAUNCH("subtract_kernel", subtract_kernel<Real>, blocks_for(count), kThreads, 0, stream,
+               grad, k_theta, count);
 }
 
 template <class Real>
 void launch_step_back(Real* y_bar, Real* p_bar, const Real* stage_bars, int stages, bool carry_fsal,
                       long long count, cudaStream_t stream) {
-  step_back_kernel<Real><<<blocks_for(count), kThreads, 0, stream>>>(y_bar, p_bar, stage_bars,
-                                                                     stages, carry_fsal, count);
-  CUCNF_CHECK_LAUNCH("step_back_kernel");
+  CUCNF_LAUNCH("step_back_kernel", step_back_kernel<Real>, blocks_for(count), kThreads, 0, stream,
+               y_bar, p_bar, stage_bars, stages, carry_fsal, count);
 }
 
 template <class Real>
 void launch_discrete_init(const Real* y_end, Real* y_bar, double* nll, int n, int dim,
                           double variance, cudaStream_t stream) {
-  discrete_init_kernel<Real>
-      <<<blocks_for(n), kThreads, 0, stream>>>(y_end, y_bar, nll, n, dim, variance);
-  CUCNF_CHECK_LAUNCH("discrete_init_kernel");
+  CUCNF_LAUNCH("discrete_init_kernel", discrete_init_kernel<Real>, blocks_for(n), kThreads, 0,
+               stream, y_end, y_bar, nll, n, dim, variance);
 }
 
 #define CUCNF_INSTANTIATE(Real)                                                                    \
-  template void launch_record_step<Real>(const StepControl*, Real* const[2], Real* const[2],       \
+  template void launch_record_step<Real>(StepControl*, Real* const[2], Real* const[2],             \
                                          const StepRecord<Real>&, long long, cudaStream_t);        \
   template void launch_pack_cotangent<Real>(const Real*, const Real*, const Real*, const Tableau&, \
                                             double, int, int, int, Real*, cudaStream_t);           \

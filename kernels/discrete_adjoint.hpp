@@ -22,7 +22,7 @@ struct StepRecord {
 /// After an attempt: if it was accepted, copies its start state (and FSAL point) into slot
 /// accepted - 1. Idempotent when repeated after the solve ended.
 template <class Real>
-void launch_record_step(const StepControl* ctl, Real* const y[2], Real* const fsal[2],
+void launch_record_step(StepControl* ctl, Real* const y[2], Real* const fsal[2],
                         const StepRecord<Real>& record, long long state, cudaStream_t stream);
 
 /// The cotangents entering stage s's VJP, packed with the stage input as an adjoint-system

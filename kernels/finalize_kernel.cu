@@ -6,6 +6,7 @@
 
 #include "cuda_check.hpp"
 #include "device_math.cuh"
+#include "launch.cuh"
 #include "rk_kernels.hpp"
 
 namespace cucnf::detail {
@@ -126,8 +127,8 @@ template <class Real>
 void launch_finalize(const SolveBuffers<Real>& b, const SolveDims& d, const ParamLayout& l,
                      const Tableau& tab, const ControlParams& p, StageMode mode, bool hairer,
                      cudaStream_t stream) {
-  finalize_kernel<Real><<<1, kFinalizeThreads, 0, stream>>>(b, d, l, tab, p, int(mode), hairer);
-  CUCNF_CHECK_LAUNCH("finalize_kernel");
+  CUCNF_LAUNCH("finalize_kernel", finalize_kernel<Real>, 1, kFinalizeThreads, 0, stream, b, d, l,
+               tab, p, int(mode), hairer);
 }
 
 template void launch_finalize<float>(const SolveBuffers<float>&, const SolveDims&,

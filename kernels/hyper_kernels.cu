@@ -4,6 +4,7 @@
 
 #include "cuda_check.hpp"
 #include "device_math.cuh"
+#include "launch.cuh"
 #include "rk_kernels.hpp"
 
 namespace cucnf::detail {
@@ -23,7 +24,7 @@ __global__ void hyper_forward_kernel(SolveBuffers<Real> b, ParamLayout l, Tablea
   __shared__ StepControl c;
   load_control(b.ctl, c);
   if (mode == int(StageMode::attempt) && c.status != kRunning) return;
-  extern __shared__ unsigned char smem_raw[];
+  CUCNF_DYNAMIC_SHARED(smem_raw);
   Real* x1 = reinterpret_cast<Real*>(smem_raw);
   Real* x2 = x1 + l.hidden;
 
@@ -97,7 +98,7 @@ __global__ void hyper_backward_kernel(SolveBuffers<Real> b, SolveDims d, ParamLa
   __shared__ StepControl c;
   load_control(b.ctl, c);
   if (mode == int(StageMode::attempt) && c.status != kRunning) return;
-  extern __shared__ unsigned char smem_raw[];
+  CUCNF_DYNAMIC_SHARED(smem_raw);
   Real* g2 = reinterpret_cast<Real*>(smem_raw);  // H
   Real* g1 = g2 + l.hidden;                      // H
   Real* reduced = b.reduced;                     // K(2D+2), global: any K and D fit
@@ -175,16 +176,16 @@ void launch_hyper_forward(const SolveBuffers<Real>& b, const ParamLayout& l, con
     count = tab.stages - first;
   }
   const size_t shared = 2 * size_t(l.hidden) * sizeof(Real);
-  hyper_forward_kernel<Real><<<count, kHyperThreads, shared, stream>>>(b, l, tab, int(mode), first);
-  CUCNF_CHECK_LAUNCH("hyper_forward_kernel");
+  CUCNF_LAUNCH("hyper_forward_kernel", hyper_forward_kernel<Real>, count, kHyperThreads, shared,
+               stream, b, l, tab, int(mode), first);
 }
 
 template <class Real>
 void launch_hyper_backward(const SolveBuffers<Real>& b, const SolveDims& d, const ParamLayout& l,
                            const Tableau& tab, StageMode mode, int stage, cudaStream_t stream) {
   const size_t shared = 2 * size_t(l.hidden) * sizeof(Real);
-  hyper_backward_kernel<Real><<<1, kHyperThreads, shared, stream>>>(b, d, l, tab, int(mode), stage);
-  CUCNF_CHECK_LAUNCH("hyper_backward_kernel");
+  CUCNF_LAUNCH("hyper_backward_kernel", hyper_backward_kernel<Real>, 1, kHyperThreads, shared,
+               stream, b, d, l, tab, int(mode), stage);
 }
 
 template void launch_hyper_forward<float>(const SolveBuffers<float>&, const ParamLayout&,

@@ -5,6 +5,7 @@
 
 #include "cuda_check.hpp"
 #include "device_math.cuh"
+#include "launch.cuh"
 #include "rk_kernels.hpp"
 
 namespace cucnf::detail {
@@ -37,7 +38,7 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
   if (warp >= d.warps) return;
 
   const int D = l.dim, K = l.width, KD = K * D, E = d.elems, S = tab.stages;
-  extern __shared__ unsigned char smem_raw[];
+  CUCNF_DYNAMIC_SHARED(smem_raw);
   Real* sy = reinterpret_cast<Real*>(smem_raw) + size_t(warp_in_block) * (E + 2 * D + 64);
   Real* sf = sy + E;
   Real* sv = sf + D;
@@ -211,13 +212,11 @@ void launch_stage(const SolveBuffers<Real>& b, const SolveDims& d, const ParamLa
   const int threads = d.warps_per_block * kWarp;
   const size_t shared = stage_shared_bytes(d, l, sizeof(Real));
   if (d.adjoint) {
-    stage_kernel<Real, true>
-        <<<blocks, threads, shared, stream>>>(b, d, l, tab, p, int(mode), stage);
-    CUCNF_CHECK_LAUNCH("stage_kernel<adjoint>");
+    CUCNF_LAUNCH("stage_kernel<adjoint>", (stage_kernel<Real, true>), blocks, threads, shared,
+                 stream, b, d, l, tab, p, int(mode), stage);
   } else {
-    stage_kernel<Real, false>
-        <<<blocks, threads, shared, stream>>>(b, d, l, tab, p, int(mode), stage);
-    CUCNF_CHECK_LAUNCH("stage_kernel<cnf>");
+    CUCNF_LAUNCH("stage_kernel<cnf>", (stage_kernel<Real, false>), blocks, threads, shared, stream,
+                 b, d, l, tab, p, int(mode), stage);
   }
 }
 

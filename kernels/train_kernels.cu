@@ -3,6 +3,7 @@
 
 #include "core/rings_data.hpp"
 #include "cuda_check.hpp"
+#include "launch.cuh"
 #include "train_kernels.hpp"
 
 namespace cucnf::detail {
@@ -48,21 +49,21 @@ __global__ void adam_kernel(Real* theta, Real* m, Real* v, const Real* grad, int
 template <class Real>
 void launch_rings_batch(Real* state, int n, std::uint64_t seed, std::uint64_t stream,
                         cudaStream_t cuda_stream) {
-  rings_batch_kernel<Real><<<blocks_for(n), kThreads, 0, cuda_stream>>>(state, n, seed, stream);
-  CUCNF_CHECK_LAUNCH("rings_batch_kernel");
+  CUCNF_LAUNCH("rings_batch_kernel", rings_batch_kernel<Real>, blocks_for(n), kThreads, 0,
+               cuda_stream, state, n, seed, stream);
 }
 
 template <class Real>
 void launch_count_non_finite(const Real* v, int count, unsigned int* flag, cudaStream_t stream) {
-  count_non_finite_kernel<Real><<<blocks_for(count), kThreads, 0, stream>>>(v, count, flag);
-  CUCNF_CHECK_LAUNCH("count_non_finite_kernel");
+  CUCNF_LAUNCH("count_non_finite_kernel", count_non_finite_kernel<Real>, blocks_for(count),
+               kThreads, 0, stream, v, count, flag);
 }
 
 template <class Real>
 void launch_adam(Real* theta, Real* m, Real* v, const Real* grad, int count, const AdamStep& step,
                  cudaStream_t stream) {
-  adam_kernel<Real><<<blocks_for(count), kThreads, 0, stream>>>(theta, m, v, grad, count, step);
-  CUCNF_CHECK_LAUNCH("adam_kernel");
+  CUCNF_LAUNCH("adam_kernel", adam_kernel<Real>, blocks_for(count), kThreads, 0, stream, theta, m,
+               v, grad, count, step);
 }
 
 #define CUCNF_INSTANTIATE(Real)                                                                   \

@@ -34,6 +34,11 @@ void throw_solve_failure(const StepControl& c, const ControlParams& p, const std
       throw Error(ErrorKind::non_finite_state, label + ": non-finite state during the solve" +
                                                    where + " (last attempted step " +
                                                    number(c.last_dt) + ")");
+    case kRecordFull:
+      throw Error(ErrorKind::cuda_failure,
+                  label + ": step " + std::to_string(c.accepted) +
+                      " found the device's step record full" + where +
+                      " (an internal error: the record was not grown in time)");
     default:
       throw Error(ErrorKind::invalid_argument,
                   label + ": solver stopped with unexpected status " + std::to_string(c.status));

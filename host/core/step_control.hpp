@@ -21,6 +21,7 @@ enum StepStatus : int {
   kMaxSteps = 3,      ///< max_num_steps attempts without finishing
   kNonFinite = 4,     ///< the error ratio (hence the state or its derivative) is not finite
   kBelowMinStep = 5,  ///< a rejected attempt shrank the step below min_step
+  kRecordFull = 6,    ///< discrete adjoint: an accepted step found the device's step record full
 };
 
 /// Constants of one solve.
