@@ -111,10 +111,14 @@ class StepRecorder {
                    cudaStream_t stream) {
     if (buffer.capacity() >= count) return;
     DeviceBuffer<T> larger(count);
-    if (keep > 0)
+    if (keep > 0) {
       CUCNF_CUDA_CHECK(cudaMemcpyAsync(larger.data(), buffer.data(), keep * sizeof(T),
                                        cudaMemcpyDeviceToDevice, stream));
-    buffer = std::move(larger);  // the old buffer's cudaFree waits for the copy
+      // cudaFree is not documented to wait for the stream: the copy must finish before the old
+      // buffer goes (growth doubles the record, so this happens a few times per solve shape).
+      CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream));
+    }
+    buffer = std::move(larger);
   }
 
   DeviceBuffer<Real> y_, fsal_;
@@ -299,7 +303,12 @@ class CudaBackend final : public Backend, public CudaTimings {
                    std::to_string(prop.minor) + ", " + (sizeof(Real) == 4 ? "float32" : "float64") +
                    ")";
   }
-  ~CudaBackend() override { cudaStreamDestroy(stream_); }
+  ~CudaBackend() override {
+    // The last train_step's Adam kernel (or any enqueued work) may still use the buffers that
+    // the members' destructors free: wait for the stream first. Errors cannot be reported here.
+    cudaStreamSynchronize(stream_);
+    cudaStreamDestroy(stream_);
+  }
 
   std::string description() const override { return description_; }
 
