@@ -1,0 +1,81 @@
+// Structural figures of the CUDA backend, read from the emulated device's counters: what stands
+// in for GPU timings until a GPU is lent. After warm-up a solve allocates no device memory, and
+// it synchronises with the host once per batch of step attempts, not once per attempt.
+// Built only with CUCNF_EMULATE_GPU (the counters are the execution layer's).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "compare.hpp"
+#include "cucnf/cucnf.hpp"
+#include "simt/simt.hpp"
+
+namespace {
+
+cucnf::SolverOptions dopri5(double tol) {
+  cucnf::SolverOptions o;
+  o.method = cucnf::Method::dopri5;
+  o.rtol = o.atol = tol;
+  return o;
+}
+
+struct Figures {
+  simt::Counters k;
+  long long attempts = 0;
+};
+
+template <class Fn>
+Figures measure(Fn&& fn) {
+  simt::reset_counters();
+  Figures f;
+  f.attempts = fn();
+  f.k = simt::counters();
+  return f;
+}
+
+void report(const char* what, const Figures& f) {
+  std::printf(
+      "%s: %lld attempts, %llu launches (%.2f per attempt), %llu host syncs, %llu "
+      "allocations, %llu B to device, %llu B to host\n",
+      what, f.attempts, (unsigned long long)f.k.launches, double(f.k.launches) / double(f.attempts),
+      (unsigned long long)f.k.host_syncs, (unsigned long long)f.k.allocations,
+      (unsigned long long)f.k.bytes_h2d, (unsigned long long)f.k.bytes_d2h);
+}
+
+TEST(EmulatedStructure, DensitySolveSyncsPerBatchOfAttemptsAndAllocatesNothingWhenWarm) {
+  const cucnf::Model model = cucnf::Model::initialize({2, 16, 8}, 4);
+  const std::vector<double> x = random_values(2 * 64, -2.0, 2.0, 3);
+  cucnf::Flow gpu(model, cucnf::Device::cuda, cucnf::Precision::float64);
+  auto solve = [&] {
+    const cucnf::LogProbResult r = gpu.log_prob(x, dopri5(1e-11));
+    return r.stats.accepted + r.stats.rejected;
+  };
+  solve();  // warm-up: the workspace is sized here
+  const Figures f = measure(solve);
+  report("log p, 64 points, dopri5 1e-11", f);
+  ASSERT_GE(f.attempts, 40) << "too few attempts to show batching";
+  EXPECT_EQ(f.k.allocations, 0u);
+  // One poll per batch of up to 16 attempts (fewer as the segment's end nears), plus the start,
+  // the final read-back and the parameter upload.
+  EXPECT_LE(f.k.host_syncs, (f.attempts + 15) / 16 + 6);
+  // dopri5 (FSAL): hyper_forward, 6 stages and finalize per attempt, plus the start.
+  EXPECT_LE(f.k.launches, 8 * f.attempts + 8);
+}
+
+TEST(EmulatedStructure, TrainingIterationSyncsPerBatchOfAttemptsAndAllocatesNothingWhenWarm) {
+  cucnf::TrainOptions o;  // the seed's settings: fehlberg2 1e-5, continuous adjoint, Adam
+  o.batch_size = 300;
+  cucnf::Trainer trainer(cucnf::Model::initialize({2, 64, 32}, 0), o, cucnf::Device::cuda);
+  auto step = [&] {
+    const cucnf::IterationReport r = trainer.step();
+    return r.forward.accepted + r.forward.rejected + r.backward.accepted + r.backward.rejected;
+  };
+  step();
+  const Figures f = measure(step);
+  report("training iteration, B = 300, fehlberg2 1e-5", f);
+  EXPECT_EQ(f.k.allocations, 0u);
+  EXPECT_LE(f.k.host_syncs, (f.attempts + 15) / 16 + 2 * 6);
+}
+
+}  // namespace
