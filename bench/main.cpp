@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "benchmarks.hpp"
+#include "emulated.hpp"
 #include "report.hpp"
 
 int main(int argc, char** argv) {
@@ -42,6 +43,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     settings.precision = precision == "float64" ? Precision::float64 : Precision::float32;
+#if defined(CUCNF_BENCH_EMULATED)
+    if (settings.cuda) {  // the CPU execution layer: counts, not timings
+      bench::print_emulated_structure(
+          model_path.empty() ? Model::initialize({2, 64, 32}, 0) : Model::load(model_path),
+          settings.precision);
+      return 0;
+    }
+#endif
     if (settings.repeats < 1 || settings.warmup < 0)
       throw Error(ErrorKind::invalid_argument, "--repeats must be >= 1 and --warmup >= 0");
     const Model initial = Model::initialize({2, 64, 32}, 0);

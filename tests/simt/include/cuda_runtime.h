@@ -32,10 +32,12 @@
 #define __launch_bounds__(...)
 
 // The running CUDA thread's coordinates, rewritten by the scheduler at every switch.
-extern thread_local uint3 threadIdx;
-extern thread_local uint3 blockIdx;
-extern thread_local dim3 blockDim;
-extern thread_local dim3 gridDim;
+// (initial-exec TLS: libsimt is linked, never dlopen'ed, so its variables are a fixed offset.)
+#define SIMT_TLS thread_local __attribute__((tls_model("initial-exec")))
+extern SIMT_TLS uint3 threadIdx;
+extern SIMT_TLS uint3 blockIdx;
+extern SIMT_TLS dim3 blockDim;
+extern SIMT_TLS dim3 gridDim;
 constexpr int warpSize = 32;
 
 inline void __syncthreads(const char* file = __builtin_FILE(), int line = __builtin_LINE()) {

@@ -39,10 +39,10 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-thread_local uint3 threadIdx{0, 0, 0};
-thread_local uint3 blockIdx{0, 0, 0};
-thread_local dim3 blockDim;
-thread_local dim3 gridDim;
+SIMT_TLS uint3 threadIdx{0, 0, 0};
+SIMT_TLS uint3 blockIdx{0, 0, 0};
+SIMT_TLS dim3 blockDim;
+SIMT_TLS dim3 gridDim;
 
 namespace simt {
 
@@ -64,9 +64,10 @@ Schedule initial_schedule() {
   }
 }
 
+Schedule g_schedule = initial_schedule();  // read at every scheduling decision
+
 Schedule& current_schedule() {
-  static Schedule s = initial_schedule();
-  return s;
+  return g_schedule;
 }
 
 std::mt19937_64& schedule_rng() {
@@ -268,8 +269,8 @@ std::string coords(const uint3& v) {
 }
 
 class BlockRun;
-thread_local BlockRun* g_block = nullptr;
-thread_local Thread* g_current = nullptr;
+SIMT_TLS BlockRun* g_block = nullptr;
+SIMT_TLS Thread* g_current = nullptr;
 #if defined(SIMT_ASAN)
 thread_local const void* g_scheduler_stack = nullptr;
 thread_local std::size_t g_scheduler_stack_size = 0;

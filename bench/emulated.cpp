@@ -1,0 +1,68 @@
+// cucnf-bench on the emulated device (CUCNF_EMULATE_GPU): no timings, which would measure the
+// CPU execution layer, but the structural figures that stand in for them until a GPU is lent:
+// kernel launches per step attempt, host synchronisations per solve, bytes copied each way and
+// device allocations, after a warm-up, read from the layer's counters.
+#include "emulated.hpp"
+
+#include <cstdio>
+
+#include "simt/simt.hpp"
+
+namespace cucnf::bench {
+namespace {
+
+struct Row {
+  std::string name;
+  long long attempts = 0;
+  simt::Counters k;
+};
+
+template <class Fn>
+Row measure(const std::string& name, Fn&& fn) {
+  fn();  // warm-up: workspaces are sized here
+  simt::reset_counters();
+  Row r;
+  r.name = name;
+  r.attempts = fn();
+  r.k = simt::counters();
+  return r;
+}
+
+}  // namespace
+
+void print_emulated_structure(const Model& model, Precision precision) {
+  std::vector<Row> rows;
+  {
+    TrainOptions o;  // the seed's settings
+    Trainer trainer(model, o, Device::cuda, precision);
+    rows.push_back(measure("training iteration (B = 300, fehlberg2 1e-5)", [&] {
+      const IterationReport r = trainer.step();
+      return r.forward.accepted + r.forward.rejected + r.backward.accepted + r.backward.rejected;
+    }));
+  }
+  {
+    Flow flow(model, Device::cuda, precision);
+    const std::vector<double> x = rings(1000, 7);
+    SolverOptions o;  // dopri5 1e-5
+    rows.push_back(measure("log p of 1000 points (dopri5 1e-5)", [&] {
+      const LogProbResult r = flow.log_prob(x, o);
+      return r.stats.accepted + r.stats.rejected;
+    }));
+  }
+  std::printf("\nStructure on the emulated device (%s, %s), per operation after warm-up:\n\n",
+              describe_device(Device::cuda).c_str(),
+              precision == Precision::float64 ? "float64" : "float32");
+  std::printf("| operation | attempts | launches | launches/attempt | host syncs | "
+              "allocations | bytes to device | bytes to host |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const Row& r : rows)
+    std::printf("| %s | %lld | %llu | %.2f | %llu | %llu | %llu | %llu |\n", r.name.c_str(),
+                r.attempts, (unsigned long long)r.k.launches,
+                double(r.k.launches) / double(r.attempts > 0 ? r.attempts : 1),
+                (unsigned long long)r.k.host_syncs, (unsigned long long)r.k.allocations,
+                (unsigned long long)r.k.bytes_h2d, (unsigned long long)r.k.bytes_d2h);
+  std::printf("\nTimings need a GPU (tests/gpu_check.sh); these counts are what the design's "
+              "per-launch and per-sync costs multiply.\n");
+}
+
+}  // namespace cucnf::bench
