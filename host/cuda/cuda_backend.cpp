@@ -17,6 +17,7 @@
 #include "core/integrate.hpp"
 #include "core/param_layout.hpp"
 #include "cuda/cuda_timings.hpp"
+#include "cuda/launch_shape.hpp"
 #include "cuda_check.hpp"
 #include "device_buffer.hpp"
 #include "discrete_adjoint.hpp"
@@ -25,10 +26,6 @@
 
 namespace cucnf::detail {
 namespace {
-
-constexpr int kMaxWarpsCnf = 8192;
-constexpr int kMaxWarpsAdjoint = 1024;
-constexpr size_t kMaxSharedPerBlock = 48 * 1024;
 
 // Device memory of one kind of solve (CNF or adjoint), grown on demand and reused.
 template <class Real>
@@ -127,31 +124,6 @@ class StepRecorder {
   bool with_fsal_ = false;
   int capacity_ = 0;
 };
-
-SolveDims make_dims(int n, const ParamLayout& l, bool adjoint, bool theta_in_norm,
-                    std::size_t real_size) {
-  SolveDims d;
-  d.n = n;
-  d.adjoint = adjoint;
-  d.theta_in_norm = theta_in_norm;
-  d.elems = adjoint ? 2 * l.dim + 2 : l.dim + 1;
-  d.part0 = adjoint ? l.dim + 1 : l.dim;
-  d.warps = std::min(n, adjoint ? kMaxWarpsAdjoint : kMaxWarpsCnf);
-  // Dynamic shared memory per warp, within what a block may have beside the kernels' static
-  // shared memory (the controller).
-  const std::size_t budget = kMaxSharedPerBlock - sizeof(StepControl);
-  const std::size_t per_warp = std::size_t(d.elems + 2 * l.dim + 64) * real_size;
-  if (per_warp > budget)
-    throw Error(ErrorKind::invalid_argument,
-                "dimension " + std::to_string(l.dim) +
-                    " is too large for the CUDA backend's shared memory; use the CPU backend");
-  if (2 * std::size_t(l.hidden) * real_size > budget)
-    throw Error(ErrorKind::invalid_argument,
-                "hidden width " + std::to_string(l.hidden) +
-                    " is too large for the CUDA backend's shared memory; use the CPU backend");
-  d.warps_per_block = int(std::min<std::size_t>(8, budget / per_warp));
-  return d;
-}
 
 // The step driver's Ops on the device (core/integrate.hpp).
 template <class Real>
