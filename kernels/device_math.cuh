@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include "core/step_control.hpp"
+#include "rk_kernels.hpp"
 
 namespace cucnf::detail {
 
@@ -38,14 +39,23 @@ __device__ __forceinline__ void load_control(const StepControl* global, StepCont
 
 /// Index of the parameter set (and stage time) a kernel works on: the stage of an attempt or of
 /// a VJP, 0 for the initial evaluation, 1 for Hairer's probe.
-__device__ __forceinline__ int param_index(int mode, int stage) {
-  return mode >= 2 ? stage : mode;  // StageMode::attempt == 2, StageMode::vjp == 3
+__device__ __forceinline__ int param_index(StageMode mode, int stage) {
+  switch (mode) {
+    case StageMode::initial:
+      return 0;
+    case StageMode::probe:
+      return 1;
+    case StageMode::attempt:
+    case StageMode::vjp:
+      break;
+  }
+  return stage;
 }
 
 /// Buffer slot that receives the derivative of this evaluation.
-__device__ __forceinline__ int output_slot(int mode, int stage, int stages, int k0_slot) {
-  if (mode == 2) return stage_slot(stage, stages, k0_slot);
-  return mode == 1 ? 1 : 0;  // probe: 1; initial and vjp: 0
+__device__ __forceinline__ int output_slot(StageMode mode, int stage, int stages, int k0_slot) {
+  if (mode == StageMode::attempt) return stage_slot(stage, stages, k0_slot);
+  return mode == StageMode::probe ? 1 : 0;  // initial and vjp: slot 0
 }
 
 }  // namespace cucnf::detail

@@ -25,7 +25,7 @@ constexpr int kTensors = 6;
 // combines the threads' sums.
 template <class Real>
 __global__ void finalize_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, Tableau tab,
-                                ControlParams p, int mode, bool hairer) {
+                                ControlParams p, StageMode mode, bool hairer) {
   __shared__ StepControl c;
   using BlockReduce = cub::BlockReduce<double, kFinalizeThreads>;
   __shared__ typename BlockReduce::TempStorage temp;
@@ -55,7 +55,7 @@ __global__ void finalize_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l
       for (int e = offsets[t] + threadIdx.x; e < offsets[t + 1]; e += blockDim.x) {
         const double th = double(theta[e]);
         const double sc = p.atol + p.rtol * fabs(th);
-        if (mode == int(StageMode::attempt)) {
+        if (mode == StageMode::attempt) {
           Real tn = theta[e];
           double err = 0.0;  // the error weights sum to zero: accumulate in double
           for (int j = 0; j < S; ++j) {
@@ -67,7 +67,7 @@ __global__ void finalize_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l
           const double tol = p.atol + p.rtol * fmax(fabs(th), fabs(double(tn)));
           const double r = err / tol + 0.0 * double(tn);
           a += r * r;
-        } else if (mode == int(StageMode::initial)) {
+        } else if (mode == StageMode::initial) {
           // 0 * value turns an infinite derivative into NaN, as in the per-sample sums.
           const double f = double(k0[e]) / sc + 0.0 * double(k0[e]);
           a += (th / sc) * (th / sc);
@@ -105,9 +105,9 @@ __global__ void finalize_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l
     return norm;
   };
   StepControl next = c;
-  if (mode == int(StageMode::attempt)) {
+  if (mode == StageMode::attempt) {
     control_update(next, p, rms_max(0));
-  } else if (mode == int(StageMode::initial)) {
+  } else if (mode == StageMode::initial) {
     next.nfe += 1;
     if (hairer) {
       hairer_begin(next, rms_max(0), rms_max(2));
@@ -128,7 +128,7 @@ void launch_finalize(const SolveBuffers<Real>& b, const SolveDims& d, const Para
                      const Tableau& tab, const ControlParams& p, StageMode mode, bool hairer,
                      cudaStream_t stream) {
   CUCNF_LAUNCH("finalize_kernel", finalize_kernel<Real>, 1, kFinalizeThreads, 0, stream, b, d, l,
-               tab, p, int(mode), hairer);
+               tab, p, mode, hairer);
 }
 
 template void launch_finalize<float>(const SolveBuffers<float>&, const SolveDims&,

@@ -19,11 +19,11 @@ constexpr int kHyperThreads = 256;
 // successive layers, with __syncthreads between layers. x1, x2 live in shared memory, p in the
 // stage's hyper_cache (which the backward pass reads too).
 template <class Real>
-__global__ void hyper_forward_kernel(SolveBuffers<Real> b, ParamLayout l, Tableau tab, int mode,
-                                     int first_stage) {
+__global__ void hyper_forward_kernel(SolveBuffers<Real> b, ParamLayout l, Tableau tab,
+                                     StageMode mode, int first_stage) {
   __shared__ StepControl c;
   load_control(b.ctl, c);
-  if (mode == int(StageMode::attempt) && c.status != kRunning) return;
+  if (mode == StageMode::attempt && c.status != kRunning) return;
   CUCNF_DYNAMIC_SHARED(smem_raw);
   Real* x1 = reinterpret_cast<Real*>(smem_raw);
   Real* x2 = x1 + l.hidden;
@@ -31,9 +31,9 @@ __global__ void hyper_forward_kernel(SolveBuffers<Real> b, ParamLayout l, Tablea
   const int stage = first_stage + blockIdx.x;
   const int index = param_index(mode, stage);
   double t;
-  if (mode == int(StageMode::attempt)) {
+  if (mode == StageMode::attempt) {
     t = stage_time(c, step_geometry(c), tab.c[stage]);
-  } else if (mode == int(StageMode::initial)) {
+  } else if (mode == StageMode::initial) {
     t = c.t;
   } else {
     t = c.t + c.dir * c.hairer_h0;
@@ -94,10 +94,10 @@ __global__ void hyper_forward_kernel(SolveBuffers<Real> b, ParamLayout l, Tablea
 // parameter gradients; the H-long input cotangents W^T g are one warp per entry, lanes over rows.
 template <class Real>
 __global__ void hyper_backward_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, Tableau tab,
-                                      int mode, int stage) {
+                                      StageMode mode, int stage) {
   __shared__ StepControl c;
   load_control(b.ctl, c);
-  if (mode == int(StageMode::attempt) && c.status != kRunning) return;
+  if (mode == StageMode::attempt && c.status != kRunning) return;
   CUCNF_DYNAMIC_SHARED(smem_raw);
   Real* g2 = reinterpret_cast<Real*>(smem_raw);  // H
   Real* g1 = g2 + l.hidden;                      // H
@@ -177,7 +177,7 @@ void launch_hyper_forward(const SolveBuffers<Real>& b, const ParamLayout& l, con
   }
   const size_t shared = 2 * size_t(l.hidden) * sizeof(Real);
   CUCNF_LAUNCH("hyper_forward_kernel", hyper_forward_kernel<Real>, count, kHyperThreads, shared,
-               stream, b, l, tab, int(mode), first);
+               stream, b, l, tab, mode, first);
 }
 
 template <class Real>
@@ -185,7 +185,7 @@ void launch_hyper_backward(const SolveBuffers<Real>& b, const SolveDims& d, cons
                            const Tableau& tab, StageMode mode, int stage, cudaStream_t stream) {
   const size_t shared = 2 * size_t(l.hidden) * sizeof(Real);
   CUCNF_LAUNCH("hyper_backward_kernel", hyper_backward_kernel<Real>, 1, kHyperThreads, shared,
-               stream, b, d, l, tab, int(mode), stage);
+               stream, b, d, l, tab, mode, stage);
 }
 
 template void launch_hyper_forward<float>(const SolveBuffers<float>&, const ParamLayout&,

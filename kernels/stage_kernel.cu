@@ -29,10 +29,10 @@ namespace {
 // adjoint's per-warp parameter sums need no atomics and reduce deterministically later.
 template <class Real, bool kAdjoint>
 __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, Tableau tab,
-                             ControlParams p, int mode, int stage) {
+                             ControlParams p, StageMode mode, int stage) {
   __shared__ StepControl c;
   load_control(b.ctl, c);
-  if (mode == int(StageMode::attempt) && c.status != kRunning) return;
+  if (mode == StageMode::attempt && c.status != kRunning) return;
   const int lane = threadIdx.x % kWarp, warp_in_block = threadIdx.x / kWarp;
   const int warp = blockIdx.x * d.warps_per_block + warp_in_block;
   if (warp >= d.warps) return;
@@ -59,17 +59,17 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
   const Real* kin[kMaxStages];
   Real ain[kMaxStages];
   int nin = 0;
-  if (mode == int(StageMode::attempt)) {
+  if (mode == StageMode::attempt) {
     for (int j = 0; j < stage; ++j) {
       if (tab.a[stage][j] == 0.0) continue;
       kin[nin] = b.k + size_t(stage_slot(j, S, c.k0_slot)) * state;
       ain[nin++] = Real(g.dt * tab.a[stage][j]);
     }
-  } else if (mode == int(StageMode::probe)) {
+  } else if (mode == StageMode::probe) {
     kin[nin] = b.k;  // slot 0 holds k_0 during the start of a solve
     ain[nin++] = Real(c.dir * c.hairer_h0);
   }
-  const bool last = mode == int(StageMode::attempt) && stage == S - 1;
+  const bool last = mode == StageMode::attempt && stage == S - 1;
   const Real* kall[kMaxStages];
   Real bw[kMaxStages];
   double ew[kMaxStages];
@@ -84,8 +84,8 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
   // Discrete adjoint: the stage input is kept for the backward pass, and the last stage's input
   // is the FSAL point of the new state (where the next step's k_0 is evaluated).
   Real* stage_input_out =
-      b.stage_inputs && (mode == int(StageMode::attempt) || mode == int(StageMode::initial))
-          ? b.stage_inputs + size_t(mode == int(StageMode::initial) ? 0 : stage) * state
+      b.stage_inputs && (mode == StageMode::attempt || mode == StageMode::initial)
+          ? b.stage_inputs + size_t(mode == StageMode::initial ? 0 : stage) * state
           : nullptr;
   Real* fsal_out = b.fsal_point[0] && last && tab.fsal ? b.fsal_point[c.buf ^ 1] : nullptr;
 
@@ -168,12 +168,12 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
       kout[base + e] = kv;
       const int part = e < d.part0 ? 0 : 1;
       const Real y0 = y[base + e];
-      if (mode == int(StageMode::initial)) {
+      if (mode == StageMode::initial) {
         const double sc = p.atol + p.rtol * fabs(double(y0));
         q[part] += (double(y0) / sc) * (double(y0) / sc);
         const double f = double(kv) / sc + 0.0 * double(kv);  // inf -> NaN: non-finite
         q[2 + part] += f * f;
-      } else if (mode == int(StageMode::probe)) {
+      } else if (mode == StageMode::probe) {
         const double sc = p.atol + p.rtol * fabs(double(y0));
         const double df = (double(kv) - double(b.k[base + e])) / sc + 0.0 * double(kv);
         q[part] += df * df;
@@ -213,10 +213,10 @@ void launch_stage(const SolveBuffers<Real>& b, const SolveDims& d, const ParamLa
   const size_t shared = stage_shared_bytes(d, l, sizeof(Real));
   if (d.adjoint) {
     CUCNF_LAUNCH("stage_kernel<adjoint>", (stage_kernel<Real, true>), blocks, threads, shared,
-                 stream, b, d, l, tab, p, int(mode), stage);
+                 stream, b, d, l, tab, p, mode, stage);
   } else {
     CUCNF_LAUNCH("stage_kernel<cnf>", (stage_kernel<Real, false>), blocks, threads, shared, stream,
-                 b, d, l, tab, p, int(mode), stage);
+                 b, d, l, tab, p, mode, stage);
   }
 }
 
