@@ -15,10 +15,13 @@ test -x "$work/prefix/bin/cucnf"
 ls "$work"/prefix/lib*/libcucnf.so* >/dev/null
 ls "$work"/prefix/lib*/cmake/cucnf/cucnfConfigVersion.cmake >/dev/null
 
-# find_package(cucnf CONFIG), a CXX-only project: no CUDA compiler, no CUDA headers needed.
-cmake -S "$source/examples/host" -B "$work/example" -DCMAKE_PREFIX_PATH="$work/prefix" \
-  -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$work/example" >/dev/null
+# find_package(cucnf CONFIG), a CXX-only project with no CUDA toolkit in sight: nvcc is not on
+# its PATH and CMake may not find a CUDA toolkit (the package must not ask for one).
+no_cuda_path=$(printf '%s' "$PATH" | tr ':' '\n' | grep -v cuda | paste -sd: -)
+PATH="$no_cuda_path" cmake -S "$source/examples/host" -B "$work/example" \
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_DISABLE_FIND_PACKAGE_CUDAToolkit=ON >/dev/null
+PATH="$no_cuda_path" cmake --build "$work/example" >/dev/null
 device=cpu
 if command -v nvidia-smi >/dev/null && nvidia-smi >/dev/null 2>&1; then device=auto; fi
 "$work/example/host_example" "$source/tests/data/torch_rings_d2_k64.json" --device "$device" \
