@@ -20,13 +20,17 @@ run() {  # name, command...
 }
 
 run unit_tests "$build/tests/cucnf_unit_tests"
+run gpu_unit_tests "$build/tests/cucnf_gpu_unit_tests"
 run api_tests "$build/tests/cucnf_api_tests"
 run cli_tests "$build/tests/cucnf_cli_tests"
 run plot_tests "$build/tests/cucnf_plot_tests"
-# memcheck on the GPU tests (the large batch excluded: memcheck is ~100x slower)
+# memcheck on the GPU tests (the large batch excluded: memcheck is ~100x slower); the
+# parameterised ones are named AwkwardSizes/GpuVsCpu.*, hence the leading '*'.
 run memcheck compute-sanitizer --tool memcheck --error-exitcode 1 \
-  "$build/tests/cucnf_api_tests" --gtest_filter='Gpu*:-*N100003*'
+  "$build/tests/cucnf_api_tests" --gtest_filter='*Gpu*:-*N100003*'
+run memcheck_kernels compute-sanitizer --tool memcheck --error-exitcode 1 \
+  "$build/tests/cucnf_gpu_unit_tests"
 run racecheck compute-sanitizer --tool racecheck --error-exitcode 1 \
-  "$build/tests/cucnf_api_tests" --gtest_filter='GpuVsCpu.*D2K64H32N33*'
+  "$build/tests/cucnf_api_tests" --gtest_filter='*GpuVsCpu.*D2K64H32N33*'
 run bench "$build/bench/cucnf-bench" --json "$out/bench.json"
 exit $status
