@@ -27,8 +27,9 @@ __global__ void record_step_kernel(StepControl* ctl, Real* y0, Real* y1, Real* f
   if (!c.last_accepted) return;
   const long long slot = c.accepted - 1;
   const long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-  if (slot < 0 || slot >= record.capacity) {
-    if (i == 0) ctl->status = kRecordFull;  // every thread of the launch returns here
+  if (slot < 0 || slot >= record.capacity) {  // the same for every thread of the launch
+    __syncthreads();  // the block's threads have read the controller before thread 0 writes it
+    if (i == 0) ctl->status = kRecordFull;
     return;
   }
   const Real* y = c.buf ? y0 : y1;

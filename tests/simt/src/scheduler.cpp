@@ -38,6 +38,21 @@
 #if defined(SIMT_ASAN)
 #include <sanitizer/common_interface_defs.h>
 #endif
+#if defined(__SANITIZE_THREAD__)
+#define SIMT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SIMT_TSAN 1
+#endif
+#endif
+#if defined(SIMT_TSAN)
+#include <sanitizer/tsan_interface.h>
+// ThreadSanitizer's dynamic annotations (exported by libtsan).
+extern "C" void AnnotateIgnoreReadsBegin(const char* file, int line);
+extern "C" void AnnotateIgnoreReadsEnd(const char* file, int line);
+extern "C" void AnnotateIgnoreWritesBegin(const char* file, int line);
+extern "C" void AnnotateIgnoreWritesEnd(const char* file, int line);
+#endif
 
 SIMT_TLS uint3 threadIdx{0, 0, 0};
 SIMT_TLS uint3 blockIdx{0, 0, 0};
@@ -124,6 +139,42 @@ namespace detail {
 namespace {
 
 namespace ctx = boost::context;
+
+// ThreadSanitizer: each CUDA thread is a TSan fiber. The scheduler switches into a thread with
+// synchronisation (what the host and the scheduler wrote is visible) and threads switch back
+// without, so two threads are ordered only by what CUDA orders them by: a collective they both
+// took part in (release before waiting, acquire after, on an object that alternates by round),
+// or the end of a block (the scheduler acquires every thread's exit before the next block).
+// The scheduler's own bookkeeping is hidden from TSan. Without TSan these are no-ops.
+#if defined(SIMT_TSAN)
+inline void tsan_release(void* sync) {
+  __tsan_release(sync);
+}
+inline void tsan_acquire(void* sync) {
+  __tsan_acquire(sync);
+}
+inline void tsan_ignore_begin() {
+  AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+  AnnotateIgnoreWritesBegin(__FILE__, __LINE__);
+}
+inline void tsan_ignore_end() {
+  AnnotateIgnoreWritesEnd(__FILE__, __LINE__);
+  AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+}
+#else
+inline void tsan_release(void*) {}
+inline void tsan_acquire(void*) {}
+inline void tsan_ignore_begin() {}
+inline void tsan_ignore_end() {}
+#endif
+
+// Bookkeeping of a thread's fiber, hidden from TSan (see above).
+struct IgnoredByTsan {
+  IgnoredByTsan() { tsan_ignore_begin(); }
+  ~IgnoredByTsan() { tsan_ignore_end(); }
+  IgnoredByTsan(const IgnoredByTsan&) = delete;
+  IgnoredByTsan& operator=(const IgnoredByTsan&) = delete;
+};
 
 constexpr std::size_t kStackBytes = 256 * 1024;
 
@@ -217,6 +268,8 @@ struct Thread {
   const void* stack_bottom = nullptr;
   std::size_t stack_size = 0;
   void* fake_stack = nullptr;
+  void* tsan_fiber = nullptr;
+  void* sync = nullptr;  // the collective's TSan sync object, while waiting
 };
 
 const char* op_name(WarpOp op) {
@@ -292,10 +345,36 @@ class BlockRun {
       });
       t.stack_bottom = static_cast<char*>(g_last_stack.sp) - g_last_stack.size;
       t.stack_size = g_last_stack.size;
+#if defined(SIMT_TSAN)
+      t.tsan_fiber = __tsan_create_fiber(0);
+#endif
     }
+#if defined(SIMT_TSAN)
+    scheduler_fiber_ = __tsan_get_current_fiber();
+#endif
+    warp_sync_.assign((count_ + 31) / 32 * 2, 0);
+    warp_round_.assign((count_ + 31) / 32, 0u);
   }
 
-  unsigned char* shared() const { return shared_; }
+  ~BlockRun() {
+#if defined(SIMT_TSAN)
+    for (Thread& t : threads_) __tsan_destroy_fiber(t.tsan_fiber);
+#endif
+  }
+  BlockRun(const BlockRun&) = delete;
+  BlockRun& operator=(const BlockRun&) = delete;
+
+  /// The TSan sync object of the collective a thread is about to wait at: alternating by round,
+  /// so a thread already at the next round does not publish into the one still being left.
+  void* sync_object(const Thread& t, bool barrier) {
+    if (barrier) return &barrier_sync_[barrier_round_ & 1u];
+    const int w = t.linear / 32;
+    return &warp_sync_[2 * w + (warp_round_[w] & 1u)];
+  }
+
+  unsigned char* shared() const {
+    return shared_;
+  }
 
   void run() {
     arrived_.assign((count_ + 31) / 32, 0u);
@@ -326,8 +405,19 @@ class BlockRun {
     }
   }
 
+  /// After the block: every thread's work happens before what follows (the next block reuses
+  /// the stacks, the shared memory and the static __shared__ variables).
+  void finish() {
+    tsan_acquire(&block_end_);
+  }
+
   // In the thread's fiber: waits at a collective until the scheduler releases it.
+  // (TSan: the side that gains control names the fiber it now runs as, so the switch's own code
+  // runs under an identity whose memory accesses are ignored.)
   void wait(Thread& t) {
+    void* sync = t.sync;
+    tsan_release(sync);
+    tsan_ignore_begin();
 #if defined(SIMT_ASAN)
     __sanitizer_start_switch_fiber(&t.fake_stack, g_scheduler_stack, g_scheduler_stack_size);
 #endif
@@ -335,17 +425,40 @@ class BlockRun {
 #if defined(SIMT_ASAN)
     __sanitizer_finish_switch_fiber(t.fake_stack, nullptr, nullptr);
 #endif
+#if defined(SIMT_TSAN)
+    __tsan_switch_to_fiber(t.tsan_fiber, 0);
+#endif
+    tsan_ignore_end();
+    tsan_acquire(sync);
   }
 
  private:
   ctx::fiber thread_main(int i, ctx::fiber&& back) {
+    // Still running as the scheduler (ignored by TSan): what the thread needs of the block, which
+    // lives on the scheduler's stack, is copied first.
     Thread& t = threads_[i];
+    const std::function<void()>& body = grid_.body;
+    void* const block_end = &block_end_;
+    void* const scheduler_fiber = scheduler_fiber_;
 #if defined(SIMT_ASAN)
     __sanitizer_finish_switch_fiber(nullptr, &g_scheduler_stack, &g_scheduler_stack_size);
 #endif
     t.scheduler = std::move(back);
-    grid_.body();
-    t.state = State::exited;
+#if defined(SIMT_TSAN)
+    __tsan_switch_to_fiber(t.tsan_fiber, 0);
+#endif
+    body();
+    {
+      IgnoredByTsan hidden;
+      t.state = State::exited;
+    }
+    tsan_release(block_end);
+#if defined(SIMT_TSAN)
+    // The exit's own code runs as the scheduler (whose accesses are ignored).
+    __tsan_switch_to_fiber(scheduler_fiber, __tsan_switch_to_fiber_no_sync);
+#else
+    (void)scheduler_fiber;
+#endif
 #if defined(SIMT_ASAN)
     __sanitizer_start_switch_fiber(nullptr, g_scheduler_stack, g_scheduler_stack_size);
 #endif
@@ -362,6 +475,12 @@ class BlockRun {
     __sanitizer_start_switch_fiber(&fake, t.stack_bottom, t.stack_size);
 #endif
     t.fiber = std::move(t.fiber).resume();
+#if defined(SIMT_TSAN)
+    // A waiting thread left as itself, ignoring (it ends that when it resumes); an exited one
+    // already switched back to the scheduler.
+    if (t.state != State::exited)
+      __tsan_switch_to_fiber(scheduler_fiber_, __tsan_switch_to_fiber_no_sync);
+#endif
 #if defined(SIMT_ASAN)
     __sanitizer_finish_switch_fiber(fake, &t.stack_bottom, &t.stack_size);
 #endif
@@ -411,6 +530,7 @@ class BlockRun {
       if (u.line != threads_[0].line) mismatch(threads_[0], u);
     }
     at_barrier_ = 0;
+    ++barrier_round_;
     make_ready(all_);
   }
 
@@ -461,6 +581,7 @@ class BlockRun {
     if ((arrived_[w] & t.mask) != t.mask) return;
     for (unsigned m = t.mask; m; m &= m - 1) agree(t, threads_[base + __builtin_ctz(m)]);
     arrived_[w] &= ~t.mask;
+    ++warp_round_[w];
 
     unsigned ballot = 0;
     for (int j = 0; j < 32; ++j)
@@ -555,6 +676,13 @@ class BlockRun {
   std::deque<int> ready_;
   std::vector<int> all_, released_;
   std::vector<unsigned> arrived_, exited_bits_;  // per warp: lanes at a warp collective, exited
+  // TSan sync objects (their addresses) and rounds: see sync_object() and finish().
+  char barrier_sync_[2] = {0, 0};
+  char block_end_ = 0;
+  std::vector<char> warp_sync_;
+  unsigned barrier_round_ = 0;
+  std::vector<unsigned> warp_round_;
+  void* scheduler_fiber_ = nullptr;
   int exited_ = 0;
   int at_barrier_ = 0;
 };
@@ -576,6 +704,7 @@ void run_grid(const Grid& grid) {
   std::mt19937_64& rng = schedule_rng();
   if (current_schedule().order == Order::reverse) std::reverse(order.begin(), order.end());
   if (current_schedule().order == Order::random) std::shuffle(order.begin(), order.end(), rng);
+  IgnoredByTsan hidden;  // the scheduler's side is bookkeeping only
   unsigned char* shared = region.prepare(grid.shared_bytes);
   blockDim = grid.block;
   gridDim = grid.grid;
@@ -586,6 +715,7 @@ void run_grid(const Grid& grid) {
     BlockRun run(grid, idx, shared, rng);
     g_block = &run;
     run.run();
+    run.finish();
     g_block = nullptr;
     ++mutable_counters().blocks;
   }
@@ -597,26 +727,37 @@ unsigned char* dynamic_shared() {
 }
 
 void syncthreads(const char* file, int line) {
-  Thread& t = current_thread("__syncthreads", file, line);
-  t.state = State::at_barrier;
-  t.file = file;
-  t.line = line;
-  g_block->wait(t);
+  Thread* t;
+  {
+    IgnoredByTsan hidden;
+    t = &current_thread("__syncthreads", file, line);
+    t->state = State::at_barrier;
+    t->file = file;
+    t->line = line;
+    t->sync = g_block->sync_object(*t, true);
+  }
+  g_block->wait(*t);
 }
 
 std::uint64_t warp_collective(WarpOp op, unsigned mask, std::uint64_t bits, int arg, int width,
                               const char* file, int line) {
-  Thread& t = current_thread(op_name(op), file, line);
-  t.state = State::at_warp;
-  t.op = op;
-  t.mask = mask;
-  t.bits = bits;
-  t.arg = arg;
-  t.width = width;
-  t.file = file;
-  t.line = line;
-  g_block->wait(t);
-  return t.result;
+  Thread* t;
+  {
+    IgnoredByTsan hidden;
+    t = &current_thread(op_name(op), file, line);
+    t->state = State::at_warp;
+    t->op = op;
+    t->mask = mask;
+    t->bits = bits;
+    t->arg = arg;
+    t->width = width;
+    t->file = file;
+    t->line = line;
+    t->sync = g_block->sync_object(*t, false);
+  }
+  g_block->wait(*t);
+  IgnoredByTsan hidden;
+  return t->result;
 }
 
 }  // namespace detail
