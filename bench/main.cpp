@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   bench::Settings settings;
   bool skip_train = false, skip_logp = false, skip_kernel = false;
   app.add_option("--device", device, "cuda, or cpu to time the CPU backend")->capture_default_str();
-  app.add_option("--precision", precision, "float32 or float64 (CUDA)")->capture_default_str();
+  app.add_option("--precision", precision, "float32 or float64")->capture_default_str();
   app.add_option("--json", json_path, "also write the results as JSON to this file");
   app.add_option("--model", model_path,
                  "a trained model (e.g. results/model.json) for the late-training iteration");
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     const std::string where =
         settings.cuda ? bench::device_facts().name +
                             (settings.precision == Precision::float64 ? " (float64)" : " (float32)")
-                      : "CPU (float64)";
+                      : Flow(initial, Device::cpu, settings.precision).device_description();
     bench::print_table(where, settings.cuda, results);
     if (!json_path.empty()) {
       std::ofstream out(json_path);

@@ -61,7 +61,7 @@ void block_step(const BlockJob<Real>& job, std::size_t index) {
   // The adjoint's per-lane sums of one stage: [m z (K x D), m (K), h a_z (K x D), a_l d (K)].
   const std::size_t G = cotangent_size(DIM, K);
   thread_local std::vector<Real> acc_storage;
-  if (ADJ) acc_storage.assign(G * N, Real(0));
+  if (ADJ && acc_storage.size() < G * N) acc_storage.resize(G * N);
   Real* acc = acc_storage.data();
 
   for (int s = 0; s < job.stages; ++s) {
@@ -70,9 +70,9 @@ void block_step(const BlockJob<Real>& job, std::size_t index) {
     const Real* B = W + KD;
     const Real* U = B + K;
     const Real* S = U + KD;
-    if (ADJ && s > 0) std::fill(acc_storage.begin(), acc_storage.end(), Real(0));
     const bool store_input = job.step && job.b_is_last_stage && s == job.stages - 1;
     for (std::size_t i = begin; i < end; i += N) {
+      const bool first = i == begin;  // the block's first vector starts the sums
       V x[R];
       for (int r = 0; r < R; ++r) x[r] = hn::LoadU(d, job.y + r * stride + i);
       for (int j = 0; j < s; ++j) {
@@ -104,13 +104,14 @@ void block_step(const BlockJob<Real>& job, std::size_t index) {
           Real* ms = acc + std::size_t(KD + k) * N;
           Real* ha = acc + std::size_t(KD + K + k * DIM) * N;
           Real* ad = acc + std::size_t(2 * KD + K + k) * N;
+          auto sum = [&](const Real* p) { return first ? hn::Zero(d) : hn::LoadU(d, p); };
           for (int j = 0; j < DIM; ++j) {
             vz[j] = hn::MulAdd(m, hn::Set(d, W[k * DIM + j]), vz[j]);
-            hn::StoreU(hn::MulAdd(m, x[j], hn::LoadU(d, mz + j * N)), d, mz + j * N);
-            hn::StoreU(hn::MulAdd(h, x[DIM + 1 + j], hn::LoadU(d, ha + j * N)), d, ha + j * N);
+            hn::StoreU(hn::MulAdd(m, x[j], sum(mz + j * N)), d, mz + j * N);
+            hn::StoreU(hn::MulAdd(h, x[DIM + 1 + j], sum(ha + j * N)), d, ha + j * N);
           }
-          hn::StoreU(hn::Add(m, hn::LoadU(d, ms)), d, ms);
-          hn::StoreU(hn::MulAdd(al, dk, hn::LoadU(d, ad)), d, ad);
+          hn::StoreU(hn::Add(m, sum(ms)), d, ms);
+          hn::StoreU(hn::MulAdd(al, dk, sum(ad)), d, ad);
         }
       }
       Real* out = job.k[s] + i;

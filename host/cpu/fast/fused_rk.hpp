@@ -69,7 +69,7 @@ class FusedCnfRk {
   // Adjoint: a_theta and its stage derivatives (by slot), the batch sums of one stage.
   std::vector<double> y_theta_[2];
   std::vector<std::vector<double>> k_theta_;
-  std::vector<double> g_w_, g_b_, g_u_;
+  std::vector<double> g_w_, g_b_, g_u_, cotangent_total_, theta_err_;
   HyperBackwardScratch scratch_;
   std::vector<std::size_t> theta_parts_;  // tensor boundaries of a_theta (offsets)
   std::function<void(std::size_t)> on_output_;
