@@ -92,6 +92,7 @@ Measurement train_iteration(const Model& model, const std::string& label, const 
   detail::TrainStepRequest r;
   r.n = 300;
   r.solver = seed.solver;
+  r.solver.method = s.train_method;
   r.gradient = seed.gradient;
   r.adam = seed.adam;
   const detail::FlowSpec spec{model.t0(), model.t1(), model.base_variance()};
@@ -118,8 +119,9 @@ Measurement train_iteration(const Model& model, const std::string& label, const 
     }
     if (i >= s.warmup) series.add(ms, f, b);
   }
-  Measurement m =
-      summarise("train iteration, " + label + " (B=300, fehlberg2 1e-5, adjoint)", series);
+  Measurement m = summarise(
+      "train iteration, " + label + " (B=300, " + method_name(s.train_method) + " 1e-5, adjoint)",
+      series);
   m.points = 300;
   m.peak_mb = detail::device_memory().peak / 1e6;
   if (s.cuda) {

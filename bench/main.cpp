@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   bool skip_train = false, skip_logp = false, skip_kernel = false;
   app.add_option("--device", device, "cuda, or cpu to time the CPU backend")->capture_default_str();
   app.add_option("--precision", precision, "float32 or float64")->capture_default_str();
+  std::string train_method = "fehlberg2";
+  app.add_option("--train-method", train_method, "solver of the training iteration")
+      ->capture_default_str();
   app.add_option("--json", json_path, "also write the results as JSON to this file");
   app.add_option("--model", model_path,
                  "a trained model (e.g. results/model.json) for the late-training iteration");
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
                    "--device cpu to time the CPU backend instead)\n");
       return 2;
     }
+    settings.train_method = parse_method(train_method);
     settings.precision = precision == "float64" ? Precision::float64 : Precision::float32;
     if (settings.repeats < 1 || settings.warmup < 0)
       throw Error(ErrorKind::invalid_argument, "--repeats must be >= 1 and --warmup >= 0");
