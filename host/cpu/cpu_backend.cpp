@@ -13,6 +13,7 @@
 #include "core/param_layout.hpp"
 #include "cpu/cnf_systems.hpp"
 #include "cpu/discrete_adjoint.hpp"
+#include "cpu/fast/block_pool.hpp"
 #include "cpu/fast/fused_rk.hpp"
 #include "cucnf/rings.hpp"
 

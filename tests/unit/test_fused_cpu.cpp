@@ -2,7 +2,6 @@
 // CnfSystem / AdjointSystem): same steps and results to rounding in float64, results within
 // stated tolerances in float32, and bit-identical results for any number of threads.
 #include <gtest/gtest.h>
-#include <omp.h>
 
 #include <cmath>
 #include <limits>
@@ -13,6 +12,7 @@
 #include "core/integrate.hpp"
 #include "cpu/cnf_systems.hpp"
 #include "cpu/cpu_rk.hpp"
+#include "cpu/fast/block_pool.hpp"
 #include "cpu/fast/fused_rk.hpp"
 #include "cucnf/model.hpp"
 
@@ -196,14 +196,13 @@ TEST(FusedCpuThreads, ResultsAreIdenticalForAnyThreadCount) {
   const Case c{2, 64, 32, 6007, cucnf::Method::dopri5};
   const Problem p = problem(c);
   const cucnf::SolverOptions o = options(c.method);
-  const int saved = omp_get_max_threads();
   std::vector<Result> solves, adjoints;
   for (int threads : {1, 2, 3}) {
-    omp_set_num_threads(threads);
+    set_cpu_threads(threads);
     solves.push_back(fused_solve<float>(p.layout, p.theta, p.z, o));
     adjoints.push_back(fused_adjoint<float>(p.layout, p.theta, p.adjoint_start, o));
   }
-  omp_set_num_threads(saved);
+  set_cpu_threads(0);
   for (std::size_t t = 1; t < solves.size(); ++t) {
     EXPECT_EQ(solves[t].state, solves[0].state) << t + 1 << " threads";
     EXPECT_EQ(adjoints[t].state, adjoints[0].state) << t + 1 << " threads";

@@ -1,10 +1,9 @@
 #include "cpu/fast/fused_rk.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
 
+#include "cpu/fast/block_pool.hpp"
 #include "cpu/fast/hyper_simd.hpp"
 
 namespace cucnf::detail {
@@ -21,10 +20,6 @@ void fold_part(double sum, std::size_t count, double& norm) {
 }
 
 }  // namespace
-
-int cpu_threads() {
-  return omp_get_max_threads();
-}
 
 template <class Real>
 FusedCnfRk<Real>::FusedCnfRk(const ParamLayout& layout, const double* theta, std::size_t n,
@@ -96,17 +91,13 @@ void FusedCnfRk<Real>::prepare_stage(int stage, double t) {
 
 template <class Real>
 void FusedCnfRk<Real>::run_job() {
-  const long blocks = long(blocks_);
-  // Below kParallelSamples a fork-join per attempt costs more than it saves, and on a shared
-  // machine a descheduled thread holds the barrier for a time slice: measured on this project's
-  // 2-core machine with the other core busy, a B = 300 training iteration took 25 ms on one
-  // thread and 2.8 s on two.
-  if (blocks == 1 || n_ < kParallelSamples) {
-    for (long b = 0; b < blocks; ++b) run_block(job_, std::size_t(b));
+  // Below kParallelSamples a hand-off per attempt costs more than the blocks' work (the
+  // demo's batch of 300: 10 blocks of 32 samples, about 20 us of work an attempt).
+  if (n_ < kParallelSamples) {
+    for (std::size_t b = 0; b < blocks_; ++b) run_block(job_, b);
     return;
   }
-#pragma omp parallel for schedule(dynamic, 1)
-  for (long b = 0; b < blocks; ++b) run_block(job_, std::size_t(b));
+  parallel_blocks(blocks_, [this](std::size_t b) { run_block(job_, b); });
 }
 
 // da_theta/dt at a stage: the blocks' sums added in block order, the terms of planar_vjp that

@@ -1,6 +1,6 @@
 // Runge-Kutta solves of a CNF on the CPU with the fused SIMD kernel, the batch spread over
-// threads (OpenMP) block by block: the fast CPU backend's "Ops" for the step driver
-// (core/integrate.hpp). Same controller, tableaus and error norm as the reference CpuRk.
+// threads block by block (cpu/fast/block_pool.hpp): the fast CPU backend's "Ops" for the step
+// driver (core/integrate.hpp). Same controller, tableaus and error norm as the reference CpuRk.
 //
 // Precision: the per-sample state and arithmetic in Real (float or double); time, the
 // controller, the hypernetwork and the adjoint's parameter cotangent a_theta in double.
@@ -77,8 +77,5 @@ class FusedCnfRk {
 
 extern template class FusedCnfRk<float>;
 extern template class FusedCnfRk<double>;
-
-/// The number of threads the CPU kernels use (OpenMP's, so OMP_NUM_THREADS sets it).
-int cpu_threads();
 
 }  // namespace cucnf::detail
