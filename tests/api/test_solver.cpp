@@ -95,3 +95,22 @@ TEST(Solver, AccuracyFollowsTolerance) {
     EXPECT_LT(relative_error(r.log_prob, ref.density_logp), 200 * t) << "tol " << t;
   }
 }
+
+// The CPU's float32 arithmetic against its float64 reference on the PyTorch model, at the
+// demo's tolerances (1e-5): log p within 5e-4 nats, the loss within 1e-5 relative and the
+// gradient within 1e-4 of its largest entry (seen: 7.7e-5, 1.3e-8 and 1.8e-7; float32 rounding
+// grown by the solves and step sequences that may differ; a_theta accumulates in float64).
+TEST(Solver, Float32CpuAgreesWithFloat64) {
+  const cucnf::Model model = cucnf::Model::load(reference().path);
+  cucnf::Flow f64(model, cucnf::Device::cpu, cucnf::Precision::float64);
+  cucnf::Flow f32(model, cucnf::Device::cpu, cucnf::Precision::float32);
+  EXPECT_NE(f32.device_description().find("float32"), std::string::npos);
+  const std::vector<double>& x = reference().x;
+  const cucnf::LogProbResult a = f64.log_prob(x, tol(1e-5));
+  const cucnf::LogProbResult b = f32.log_prob(x, tol(1e-5));
+  EXPECT_TRUE(all_close(b.log_prob, a.log_prob, 0.0, 5e-4));
+  const cucnf::GradientResult ga = f64.gradient(x, tol(1e-5, cucnf::Method::fehlberg2));
+  const cucnf::GradientResult gb = f32.gradient(x, tol(1e-5, cucnf::Method::fehlberg2));
+  EXPECT_NEAR(gb.loss, ga.loss, 1e-5 * std::fabs(ga.loss));
+  EXPECT_LE(relative_error(gb.grad, ga.grad), 1e-4);
+}
