@@ -10,10 +10,14 @@
 #
 #   run_compare_cpu.sh [--build build] [--peers DIR] [--python python3] [--out DIR]
 #                      [--torch-seconds 1200] [--diffrax-seconds 1200] [--peers-only]
+#                      [--threads N]
 #
 # --peers: the folder with torchdiffeq_rings.py and diffrax_rings.py (default: ../shared/peers
 # beside the checkout, else bench/compare/peers). The *-seconds options cap each peer's
 # training (torchdiffeq needs about 13 min for the 1000 iterations on 2 quiet cores);
+# --threads N: threads of every contender (cucnf's CUCNF_CPU_THREADS, torch's OMP/MKL threads,
+# XLA's Eigen pool off for 1); default: each library's own choice (all cores). On a machine
+# shared with other work, 1 keeps the peers' thread pools from stalling on busy cores.
 # --peers-only reruns the peers into an --out that already holds cucnf's results.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,6 +28,7 @@ out="$root/results/compare_cpu"
 torch_seconds=1200
 diffrax_seconds=1200
 peers_only=0
+threads=""
 while (($#)); do
   case $1 in
     --build) build=$2; shift 2 ;;
@@ -33,6 +38,7 @@ while (($#)); do
     --torch-seconds) torch_seconds=$2; shift 2 ;;
     --diffrax-seconds) diffrax_seconds=$2; shift 2 ;;
     --peers-only) peers_only=1; shift ;;
+    --threads) threads=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -47,11 +53,18 @@ fi
 mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 export JAX_PLATFORMS=cpu CUDA_VISIBLE_DEVICES=""  # the peers on the CPU even where a GPU is
+if [ -n "$threads" ]; then
+  export CUCNF_CPU_THREADS=$threads OMP_NUM_THREADS=$threads MKL_NUM_THREADS=$threads
+  if [ "$threads" = 1 ]; then
+    export XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+  fi
+fi
 
 {
   echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
   echo "simd: $(grep -o -m1 'avx512f' /proc/cpuinfo || grep -o -m1 'avx2' /proc/cpuinfo || echo none)"
-  echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "date: $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "threads: ${threads:-the libraries defaults}"
   "$python" -c "import torch, torchdiffeq, jax, diffrax; print('torch', torch.__version__, \
 'torchdiffeq', torchdiffeq.__version__, 'jax', jax.__version__, 'diffrax', diffrax.__version__)"
 } | tee "$out/machine.txt"

@@ -219,7 +219,12 @@ const char* simd_target_name() {
 }
 
 std::size_t block_size(std::size_t n) {
-  // About 64 blocks for load balance, 32 to 512 samples each, a multiple of 16 lanes.
+  // One thread below kParallelSamples: blocks as large as the cache allows, as each block ends
+  // with lane sums of the adjoint's cotangents (320 for the seed's model) that cost as much as
+  // 32 samples' work. Above: about 64 blocks for load balance, 32 to 512 samples each, a multiple
+  // of 16 lanes.
+  if (n < kParallelSamples)
+    return std::min<std::size_t>(512, std::max<std::size_t>(16, (n + 15) / 16 * 16));
   const std::size_t want = (n + 63) / 64;
   const std::size_t rounded = (want + 15) / 16 * 16;
   return std::min<std::size_t>(512, std::max<std::size_t>(32, rounded));

@@ -9,8 +9,6 @@
 namespace cucnf::detail {
 namespace {
 
-constexpr std::size_t kParallelSamples = 4096;
-
 /// torchdiffeq's mixed norm from sums of squares: max over parts of sqrt(sum / count), NaN if
 /// any part is NaN.
 void fold_part(double sum, std::size_t count, double& norm) {
@@ -91,8 +89,6 @@ void FusedCnfRk<Real>::prepare_stage(int stage, double t) {
 
 template <class Real>
 void FusedCnfRk<Real>::run_job() {
-  // Below kParallelSamples a hand-off per attempt costs more than the blocks' work (the
-  // demo's batch of 300: 10 blocks of 32 samples, about 20 us of work an attempt).
   if (n_ < kParallelSamples) {
     for (std::size_t b = 0; b < blocks_; ++b) run_block(job_, b);
     return;
