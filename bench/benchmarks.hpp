@@ -20,6 +20,7 @@ struct Settings {
 struct Measurement {
   std::string name;        ///< what was measured
   double median_ms = 0.0;  ///< median over the repeats
+  double cpu_ms = 0.0;     ///< CPU backend: median process CPU time (all threads) of a repeat
   double min_ms = 0.0;
   double max_ms = 0.0;
   int repeats = 0;

@@ -51,7 +51,8 @@ int main(int argc, char** argv) {
     const Model initial = Model::initialize({2, 64, 32}, 0);
     std::vector<bench::Measurement> results;
     auto run = [&](bench::Measurement m) {
-      std::fprintf(stderr, "  %s: %.3f ms\n", m.name.c_str(), m.median_ms);
+      std::fprintf(stderr, "  %s: %.3f ms (CPU time %.3f ms)\n", m.name.c_str(), m.median_ms,
+                   m.cpu_ms);
       results.push_back(std::move(m));
     };
     if (!skip_train) {

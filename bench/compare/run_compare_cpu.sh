@@ -9,7 +9,7 @@
 #   bench/compare/run_compare_cpu.sh --python .venv-compare/bin/python
 #
 #   run_compare_cpu.sh [--build build] [--peers DIR] [--python python3] [--out DIR]
-#                      [--torch-seconds 1200] [--diffrax-seconds 1200] [--peers-only]
+#                      [--torch-seconds 1200] [--diffrax-seconds 1200] [--peers-only | --cucnf-only]
 #                      [--threads N]
 #
 # --peers: the folder with torchdiffeq_rings.py and diffrax_rings.py (default: ../shared/peers
@@ -18,7 +18,8 @@
 # --threads N: threads of every contender (cucnf's CUCNF_CPU_THREADS, torch's OMP/MKL threads,
 # XLA's Eigen pool off for 1); default: each library's own choice (all cores). On a machine
 # shared with other work, 1 keeps the peers' thread pools from stalling on busy cores.
-# --peers-only reruns the peers into an --out that already holds cucnf's results.
+# --peers-only reruns the peers into an --out that already holds cucnf's results; --cucnf-only
+# reruns cucnf's part.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build="$root/build"
@@ -28,6 +29,7 @@ out="$root/results/compare_cpu"
 torch_seconds=1200
 diffrax_seconds=1200
 peers_only=0
+cucnf_only=0
 threads=""
 while (($#)); do
   case $1 in
@@ -38,6 +40,7 @@ while (($#)); do
     --torch-seconds) torch_seconds=$2; shift 2 ;;
     --diffrax-seconds) diffrax_seconds=$2; shift 2 ;;
     --peers-only) peers_only=1; shift ;;
+    --cucnf-only) cucnf_only=1; shift ;;
     --threads) threads=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -61,7 +64,7 @@ if [ -n "$threads" ]; then
 fi
 
 {
-  echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores"
+  echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cores"
   echo "simd: $(grep -o -m1 'avx512f' /proc/cpuinfo || grep -o -m1 'avx2' /proc/cpuinfo || echo none)"
   echo "date: $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "threads: ${threads:-the libraries defaults}"
@@ -85,6 +88,7 @@ for method in fehlberg2 dopri5; do
 done
 fi
 
+if ((!cucnf_only)); then
 echo "== torchdiffeq (the seed's code, CPU), fehlberg2, up to $torch_seconds s"
 # log p of 1e4 points only: the seed's code keeps every evaluation's autograd graph, and at 1e5
 # points it grew past 20 GB on the second repeat (killed for memory on a 23 GB machine).
@@ -94,5 +98,6 @@ echo "== diffrax (jax CPU, jit), dopri5, backsolve adjoint, up to $diffrax_secon
 "$python" "$peers/diffrax_rings.py" --adjoint backsolve --solver dopri5 \
   --seconds "$diffrax_seconds" --eval_sizes 10000,100000 --out "$out" 2>&1 |
   tee "$out/diffrax.log" || echo "diffrax failed"
+fi
 
 "$python" "$root/bench/compare/compare_cpu.py" "$out" | tee "$out/summary.txt"
