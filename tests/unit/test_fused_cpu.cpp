@@ -3,7 +3,10 @@
 // stated tolerances in float32, and bit-identical results for any number of threads.
 #include <gtest/gtest.h>
 
+#include <hwy/targets.h>
+
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -12,6 +15,7 @@
 #include "core/integrate.hpp"
 #include "cpu/cnf_systems.hpp"
 #include "cpu/cpu_rk.hpp"
+#include "cpu/fast/block_job.hpp"
 #include "cpu/fast/block_pool.hpp"
 #include "cpu/fast/fused_rk.hpp"
 #include "cucnf/model.hpp"
@@ -208,4 +212,30 @@ TEST(FusedCpuThreads, ResultsAreIdenticalForAnyThreadCount) {
     EXPECT_EQ(adjoints[t].state, adjoints[0].state) << t + 1 << " threads";
     expect_same_stats(adjoints[t].stats, adjoints[0].stats);
   }
+}
+
+// Every SIMD target the kernel is built for and this CPU runs (AVX-512, AVX2 and the portable
+// SCALAR), forced one at a time: each takes the reference's steps and matches it to rounding.
+TEST(FusedCpuTargets, EveryTargetMatchesTheReference) {
+  const Case c{2, 64, 32, 45, cucnf::Method::dopri5};
+  const Problem p = problem(c);
+  const cucnf::SolverOptions o = options(c.method);
+  const Result ref = reference_solve(p.layout, p.theta, p.z, o);
+  const Result ref_adj = reference_adjoint(p.layout, p.theta, p.adjoint_start, o);
+  const std::int64_t supported = hwy::SupportedTargets();
+  int tried = 0;
+  for (std::int64_t target :
+       {std::int64_t(HWY_AVX3), std::int64_t(HWY_AVX2), std::int64_t(HWY_SCALAR)}) {
+    if (!(supported & target)) continue;
+    hwy::SetSupportedTargetsForTest(target);
+    EXPECT_STREQ(simd_target_name(), hwy::TargetName(target));
+    const Result fused = fused_solve<double>(p.layout, p.theta, p.z, o);
+    expect_same_stats(fused.stats, ref.stats);
+    EXPECT_TRUE(all_close(fused.state, ref.state, 1e-10, 1e-12)) << hwy::TargetName(target);
+    const Result adj = fused_adjoint<double>(p.layout, p.theta, p.adjoint_start, o);
+    EXPECT_TRUE(all_close(adj.state, ref_adj.state, 1e-9, 1e-12)) << hwy::TargetName(target);
+    ++tried;
+  }
+  hwy::SetSupportedTargetsForTest(0);
+  EXPECT_GE(tried, 1);
 }

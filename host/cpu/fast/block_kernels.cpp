@@ -28,7 +28,8 @@
 
 #include "cpu/fast/block_job.hpp"
 
-// Targets: AVX-512, AVX2 and the portable EMU128; the SSE levels would only cost compile time.
+// Targets: AVX-512, AVX2 and the portable fallback (Highway 1.0 on x86-64: SCALAR); the SSE
+// levels would only cost compile time.
 #ifndef HWY_DISABLED_TARGETS
 #define HWY_DISABLED_TARGETS (HWY_SSSE3 | HWY_SSE4)
 #endif
