@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 
 #include "backend.hpp"
 #include "cuda/cuda_timings.hpp"
@@ -24,7 +25,7 @@ double stage_floor_ms(const DeviceFacts& d, std::size_t samples, int width, int 
 }
 
 struct Series {
-  std::vector<double> ms, nfe_f, nfe_b, steps;
+  std::vector<double> ms, nfe_f, nfe_b, steps, cpu_ms;
   void add(double t, const SolveStats& f, const SolveStats& b) {
     ms.push_back(t);
     nfe_f.push_back(double(f.nfe));
@@ -45,6 +46,7 @@ Measurement summarise(const std::string& name, const Series& s) {
   m.name = name;
   m.repeats = int(s.ms.size());
   m.median_ms = median(s.ms);
+  m.cpu_ms = median(s.cpu_ms);
   m.min_ms = *std::min_element(s.ms.begin(), s.ms.end());
   m.max_ms = *std::max_element(s.ms.begin(), s.ms.end());
   m.nfe_forward = median(s.nfe_f);
@@ -62,6 +64,14 @@ CudaTimings& timings(Backend& b) {
   CudaTimings* t = detail::cuda_timings(b);
   if (!t) throw Error(ErrorKind::invalid_argument, "this benchmark needs the CUDA backend");
   return *t;
+}
+
+// CPU time of the whole process (all its threads), ms: with other work on the machine, what an
+// operation costs on idle cores (one thread: its time on one core).
+double process_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return double(t.tv_sec) * 1e3 + double(t.tv_nsec) * 1e-6;
 }
 
 double host_ms(std::chrono::steady_clock::time_point start) {
@@ -92,6 +102,7 @@ Measurement train_iteration(const Model& model, const std::string& label, const 
   detail::TrainStepRequest r;
   r.n = 300;
   r.solver = seed.solver;
+  r.solver.method = s.train_method;
   r.gradient = seed.gradient;
   r.adam = seed.adam;
   const detail::FlowSpec spec{model.t0(), model.t1(), model.base_variance()};
@@ -110,16 +121,19 @@ Measurement train_iteration(const Model& model, const std::string& label, const 
       f = t.forward;
       b = t.backward;
     } else {
+      const double cpu = process_cpu_ms();
       const auto start = std::chrono::steady_clock::now();
       const detail::TrainStepResult t = backend->train_step(r, spec);
       ms = host_ms(start);
+      if (i >= s.warmup) series.cpu_ms.push_back(process_cpu_ms() - cpu);
       f = t.forward;
       b = t.backward;
     }
     if (i >= s.warmup) series.add(ms, f, b);
   }
-  Measurement m =
-      summarise("train iteration, " + label + " (B=300, fehlberg2 1e-5, adjoint)", series);
+  Measurement m = summarise(
+      "train iteration, " + label + " (B=300, " + method_name(s.train_method) + " 1e-5, adjoint)",
+      series);
   m.points = 300;
   m.peak_mb = detail::device_memory().peak / 1e6;
   if (s.cuda) {
@@ -145,9 +159,11 @@ Measurement log_density(const Model& model, std::size_t n, const Settings& s) {
       ms = t.milliseconds;
       f = t.forward;
     } else {
+      const double cpu = process_cpu_ms();
       const auto start = std::chrono::steady_clock::now();
       f = backend->solve(points.data(), n, {spec.t1, spec.t0}, o, z.data(), l.data(), "density");
       ms = host_ms(start);
+      if (i >= s.warmup) series.cpu_ms.push_back(process_cpu_ms() - cpu);
     }
     if (i >= s.warmup) series.add(ms, f, SolveStats{});
   }

@@ -12,6 +12,7 @@ namespace cucnf::bench {
 struct Settings {
   bool cuda = true;  ///< false: the CPU backend, timed with the host clock
   Precision precision = Precision::float32;
+  Method train_method = Method::fehlberg2;  ///< of the training iteration (the seed's)
   int warmup = 3;
   int repeats = 15;
 };
@@ -19,6 +20,7 @@ struct Settings {
 struct Measurement {
   std::string name;        ///< what was measured
   double median_ms = 0.0;  ///< median over the repeats
+  double cpu_ms = 0.0;     ///< CPU backend: median process CPU time (all threads) of a repeat
   double min_ms = 0.0;
   double max_ms = 0.0;
   int repeats = 0;
@@ -30,8 +32,8 @@ struct Measurement {
   std::string floor_note;
 };
 
-/// One training iteration at the seed's settings (B = 300, fehlberg2, 1e-5, continuous adjoint,
-/// Adam), the model's parameters restored before each repeat.
+/// One training iteration at the seed's settings (B = 300, fehlberg2 unless train_method says
+/// otherwise, 1e-5, continuous adjoint, Adam), the model's parameters restored before each repeat.
 Measurement train_iteration(const Model& model, const std::string& label, const Settings& s);
 /// log p of n fresh rings points (dopri5, 1e-5), the points drawn on the device.
 Measurement log_density(const Model& model, std::size_t n, const Settings& s);

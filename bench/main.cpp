@@ -19,7 +19,10 @@ int main(int argc, char** argv) {
   bench::Settings settings;
   bool skip_train = false, skip_logp = false, skip_kernel = false;
   app.add_option("--device", device, "cuda, or cpu to time the CPU backend")->capture_default_str();
-  app.add_option("--precision", precision, "float32 or float64 (CUDA)")->capture_default_str();
+  app.add_option("--precision", precision, "float32 or float64")->capture_default_str();
+  std::string train_method = "fehlberg2";
+  app.add_option("--train-method", train_method, "solver of the training iteration")
+      ->capture_default_str();
   app.add_option("--json", json_path, "also write the results as JSON to this file");
   app.add_option("--model", model_path,
                  "a trained model (e.g. results/model.json) for the late-training iteration");
@@ -42,6 +45,7 @@ int main(int argc, char** argv) {
                    "--device cpu to time the CPU backend instead)\n");
       return 2;
     }
+    settings.train_method = parse_method(train_method);
     settings.precision = precision == "float64" ? Precision::float64 : Precision::float32;
 #if defined(CUCNF_BENCH_EMULATED)
     if (settings.cuda) {  // the CPU execution layer: counts, not timings
@@ -56,7 +60,8 @@ int main(int argc, char** argv) {
     const Model initial = Model::initialize({2, 64, 32}, 0);
     std::vector<bench::Measurement> results;
     auto run = [&](bench::Measurement m) {
-      std::fprintf(stderr, "  %s: %.3f ms\n", m.name.c_str(), m.median_ms);
+      std::fprintf(stderr, "  %s: %.3f ms (CPU time %.3f ms)\n", m.name.c_str(), m.median_ms,
+                   m.cpu_ms);
       results.push_back(std::move(m));
     };
     if (!skip_train) {
@@ -76,7 +81,7 @@ int main(int argc, char** argv) {
     const std::string where =
         settings.cuda ? bench::device_facts().name +
                             (settings.precision == Precision::float64 ? " (float64)" : " (float32)")
-                      : "CPU (float64)";
+                      : Flow(initial, Device::cpu, settings.precision).device_description();
     bench::print_table(where, settings.cuda, results);
     if (!json_path.empty()) {
       std::ofstream out(json_path);

@@ -67,6 +67,7 @@ nlohmann::json to_json(const std::string& device, bool gpu,
     rows.push_back(
         {{"name", m.name},
          {"median_ms", m.median_ms},
+         {"cpu_ms", m.cpu_ms},
          {"min_ms", m.min_ms},
          {"max_ms", m.max_ms},
          {"repeats", m.repeats},

@@ -23,7 +23,7 @@ std::size_t count_points(const std::vector<double>& points, int dim, const std::
 std::unique_ptr<Backend> make_backend(Device resolved, const ModelShape& shape,
                                       const std::vector<double>& params, Precision precision) {
   return resolved == Device::cuda ? make_cuda_backend(shape, params, precision)
-                                  : make_cpu_backend(shape, params);
+                                  : make_cpu_backend(shape, params, precision);
 }
 
 }  // namespace cucnf::detail

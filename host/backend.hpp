@@ -1,4 +1,4 @@
-// The interface a Flow drives: one implementation per device (CPU float64, CUDA float32).
+// The interface a Flow drives: one implementation per device (CPU and CUDA, float32 or float64).
 #pragma once
 
 #include <cstddef>
@@ -81,7 +81,7 @@ std::unique_ptr<Backend> make_backend(Device resolved, const ModelShape& shape,
                                       const std::vector<double>& params, Precision precision);
 
 std::unique_ptr<Backend> make_cpu_backend(const ModelShape& shape,
-                                          const std::vector<double>& params);
+                                          const std::vector<double>& params, Precision precision);
 /// Throws Error(cuda_unavailable) when the library was built without a usable GPU at hand.
 std::unique_ptr<Backend> make_cuda_backend(const ModelShape& shape,
                                            const std::vector<double>& params, Precision precision);

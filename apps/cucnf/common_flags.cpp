@@ -24,7 +24,8 @@ void add_solver_flags(CLI::App& cmd, SolverFlags& flags, const std::string& meth
 void add_device_flags(CLI::App& cmd, DeviceFlags& flags) {
   cmd.add_option("--device", flags.device, "auto (GPU if present), cpu or cuda")
       ->capture_default_str();
-  cmd.add_option("--precision", flags.precision, "CUDA arithmetic: float32 or float64")
+  cmd.add_option("--precision", flags.precision,
+                 "arithmetic of the CPU or CUDA backend: float32 or float64")
       ->capture_default_str();
 }
 

@@ -1,5 +1,8 @@
-// The CPU backend: float64 reference for every operation, and the fallback where no GPU is.
+// The CPU backend: the fused SIMD kernel over threads (cpu/fast) in float32 or float64 for
+// solves and the continuous adjoint; the scalar float64 reference (CpuRk over CnfSystem and
+// AdjointSystem) for the discrete adjoint and for models wider than kMaxFusedDim.
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "backend.hpp"
@@ -10,6 +13,8 @@
 #include "core/param_layout.hpp"
 #include "cpu/cnf_systems.hpp"
 #include "cpu/discrete_adjoint.hpp"
+#include "cpu/fast/block_pool.hpp"
+#include "cpu/fast/fused_rk.hpp"
 #include "cucnf/rings.hpp"
 
 namespace cucnf::detail {
@@ -17,16 +22,28 @@ namespace {
 
 class CpuBackend final : public Backend {
  public:
-  CpuBackend(const ModelShape& shape, const std::vector<double>& params)
-      : shape_(shape), layout_(make_param_layout(shape)), theta_(params) {}
+  CpuBackend(const ModelShape& shape, const std::vector<double>& params, Precision precision)
+      : shape_(shape),
+        layout_(make_param_layout(shape)),
+        theta_(params),
+        precision_(precision),
+        fused_(shape.dim <= kMaxFusedDim) {}
 
-  std::string description() const override { return "CPU (float64)"; }
+  std::string description() const override {
+    if (!fused_) return "CPU (float64, scalar reference: D > " + std::to_string(kMaxFusedDim) + ")";
+    return std::string("CPU (") + (precision_ == Precision::float32 ? "float32" : "float64") +
+           ", " + simd_target_name() + ", " + std::to_string(cpu_threads()) + " threads)";
+  }
 
   void set_params(const std::vector<double>& params) override { theta_ = params; }
 
   SolveStats solve(const double* z_start, std::size_t n, const std::vector<double>& times,
                    const SolverOptions& options, double* out_z, double* out_l,
                    const std::string& label) override {
+    if (fused_)
+      return precision_ == Precision::float32
+                 ? fused_solve<float>(z_start, n, times, options, out_z, out_l, label)
+                 : fused_solve<double>(z_start, n, times, options, out_z, out_l, label);
     const std::size_t nd = n * layout_.dim;
     CnfSystem system(layout_, theta_.data(), n);
     const ControlParams params = control_params(options);
@@ -45,6 +62,10 @@ class CpuBackend final : public Backend {
                           const GradientOptions& gradient_options) override {
     if (gradient_options.adjoint == Adjoint::discrete)
       return discrete_adjoint_gradient(layout_, theta_.data(), x, n, spec, options);
+    if (fused_)
+      return precision_ == Precision::float32
+                 ? fused_adjoint<float>(x, n, spec, options, gradient_options)
+                 : fused_adjoint<double>(x, n, spec, options, gradient_options);
     return continuous_adjoint(x, n, spec, options, gradient_options);
   }
 
@@ -79,6 +100,70 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  template <class Real>
+  SolveStats fused_solve(const double* z_start, std::size_t n, const std::vector<double>& times,
+                         const SolverOptions& options, double* out_z, double* out_l,
+                         const std::string& label) {
+    const int D = layout_.dim;
+    const ControlParams params = control_params(options);
+    FusedCnfRk<Real> rk(layout_, theta_.data(), n, false, false, tableau(options.method), params);
+    for (int j = 0; j < D; ++j) {
+      Real* row = rk.row(j);
+      for (std::size_t i = 0; i < n; ++i) row[i] = Real(z_start[i * D + j]);
+    }
+    rk.on_output([&](std::size_t index) {
+      double* z = out_z + (index - 1) * n * D;
+      double* l = out_l + (index - 1) * n;
+      for (int j = 0; j < D; ++j) {
+        const Real* row = rk.row(j);
+        for (std::size_t i = 0; i < n; ++i) z[i * D + j] = double(row[i]);
+      }
+      const Real* row = rk.row(D);
+      for (std::size_t i = 0; i < n; ++i) l[i] = double(row[i]);
+    });
+    return integrate(rk, params, times, options.step_size, label);
+  }
+
+  // As continuous_adjoint, on the fused kernel.
+  template <class Real>
+  GradientResult fused_adjoint(const double* x, std::size_t n, const FlowSpec& spec,
+                               const SolverOptions& options,
+                               const GradientOptions& gradient_options) {
+    const int D = layout_.dim;
+    GradientResult result;
+    std::vector<double> z0(n * D), l0(n);
+    result.forward =
+        fused_solve<Real>(x, n, {spec.t1, spec.t0}, options, z0.data(), l0.data(), "density solve");
+    result.loss = nll_loss(z0.data(), l0.data(), n, D, spec.base_variance);
+    check_finite_loss(result.loss);
+    const ControlParams params = adjoint_params(options, gradient_options);
+    FusedCnfRk<Real> rk(layout_, theta_.data(), n, true, gradient_options.seminorm,
+                        tableau(options.method), params);
+    const double inv_n = 1.0 / double(n);
+    for (int j = 0; j < D; ++j) {
+      Real* z = rk.row(j);
+      Real* a_z = rk.row(D + 1 + j);
+      for (std::size_t i = 0; i < n; ++i) {
+        z[i] = Real(z0[i * D + j]);
+        a_z[i] = Real(z0[i * D + j] * inv_n / spec.base_variance);
+      }
+    }
+    std::copy(l0.begin(), l0.end(), rk.row(D));
+    std::fill(rk.row(2 * D + 1), rk.row(2 * D + 1) + n, Real(inv_n));
+    result.backward = integrate(rk, params, {spec.t0, spec.t1}, options.step_size, "adjoint solve");
+    result.grad.assign(rk.theta_cotangent(), rk.theta_cotangent() + layout_.total);
+    return result;
+  }
+
+  static ControlParams adjoint_params(const SolverOptions& options,
+                                      const GradientOptions& gradient_options) {
+    const double rtol =
+        gradient_options.adjoint_rtol > 0 ? gradient_options.adjoint_rtol : options.rtol;
+    const double atol =
+        gradient_options.adjoint_atol > 0 ? gradient_options.adjoint_atol : options.atol;
+    return control_params(options, rtol, atol);
+  }
+
   // Forward density solve, then the augmented system from t0 back to t1 (design §4).
   GradientResult continuous_adjoint(const double* x, std::size_t n, const FlowSpec& spec,
                                     const SolverOptions& options,
@@ -92,11 +177,7 @@ class CpuBackend final : public Backend {
     check_finite_loss(result.loss);  // the adjoint of a non-finite loss means nothing
 
     AdjointSystem system(layout_, theta_.data(), n, gradient_options.seminorm);
-    const double rtol =
-        gradient_options.adjoint_rtol > 0 ? gradient_options.adjoint_rtol : options.rtol;
-    const double atol =
-        gradient_options.adjoint_atol > 0 ? gradient_options.adjoint_atol : options.atol;
-    const ControlParams params = control_params(options, rtol, atol);
+    const ControlParams params = adjoint_params(options, gradient_options);
     CpuRk rk(system, tableau(options.method), params);
     double* y = rk.initial_state();
     std::fill(y, y + system.size(), 0.0);
@@ -116,13 +197,15 @@ class CpuBackend final : public Backend {
   ParamLayout layout_;
   std::vector<double> theta_;
   std::vector<double> adam_m_, adam_v_;  // empty until the first update
+  Precision precision_;
+  bool fused_;
 };
 
 }  // namespace
 
 std::unique_ptr<Backend> make_cpu_backend(const ModelShape& shape,
-                                          const std::vector<double>& params) {
-  return std::make_unique<CpuBackend>(shape, params);
+                                          const std::vector<double>& params, Precision precision) {
+  return std::make_unique<CpuBackend>(shape, params, precision);
 }
 
 }  // namespace cucnf::detail

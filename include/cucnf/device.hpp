@@ -10,7 +10,10 @@ namespace cucnf {
 /// Backend selection. automatic picks CUDA when a usable GPU is present, else the CPU.
 enum class Device { automatic, cpu, cuda };
 
-/// Arithmetic of the CUDA backend. The CPU backend always computes in float64.
+/// Arithmetic of a backend. float64 is the reference that matches PyTorch; float32 is faster.
+/// CPU: the per-sample state and field in this precision, time, the controller, the
+/// hypernetwork and the adjoint's parameter cotangent in float64 (models with more than 4
+/// dimensions always run the scalar float64 reference). CUDA: see the README.
 enum class Precision { float32, float64 };
 
 /// Parses "auto", "cpu" or "cuda"; throws Error(invalid_argument) otherwise.

@@ -41,8 +41,8 @@ struct TrajectoryResult {
 
 /// A model bound to a device, with the scratch memory its solves need.
 ///
-/// Points are N x D row-major float64 arrays; N = size / D (N >= 1). On the CUDA backend the
-/// arithmetic is float32 by default (time stays float64); the CPU backend is float64.
+/// Points are N x D row-major float64 arrays; N = size / D (N >= 1). The arithmetic is float32
+/// by default on both backends (time stays float64); pass Precision::float64 for the reference.
 ///
 /// Thread-safety: a Flow owns scratch buffers and is not safe to use from several threads at
 /// once; use one Flow per thread (each may share the same Model).

@@ -75,7 +75,7 @@ TEST_P(GpuVsCpu, FixedStepLogProbFloat64AndFloat32) {
   // The CPU solves a subset for the largest batch: fixed steps treat samples independently.
   const std::size_t check = std::min<std::size_t>(c.n, 2000);
   const std::vector<double> x_check(x.begin(), x.begin() + check * c.dim);
-  cucnf::Flow cpu(model, cucnf::Device::cpu);
+  cucnf::Flow cpu(model, cucnf::Device::cpu, cucnf::Precision::float64);  // the reference
   const cucnf::LogProbResult expected = cpu.log_prob(x_check, fixed_rk4(0.5));
   for (cucnf::Precision precision : {cucnf::Precision::float64, cucnf::Precision::float32}) {
     const bool f64 = precision == cucnf::Precision::float64;
@@ -99,7 +99,7 @@ TEST_P(GpuVsCpu, AdaptiveLogProbAndSampling) {
   if (c.n > 2000) GTEST_SKIP() << "the CPU reference would take minutes";
   const cucnf::Model model = cucnf::Model::initialize({c.dim, c.width, c.hidden}, 23);
   const std::vector<double> x = points(c, 2);
-  cucnf::Flow cpu(model, cucnf::Device::cpu);
+  cucnf::Flow cpu(model, cucnf::Device::cpu, cucnf::Precision::float64);  // the reference
   for (cucnf::Method m : {cucnf::Method::dopri5, cucnf::Method::fehlberg2}) {
     SCOPED_TRACE(cucnf::method_name(m));
     const cucnf::LogProbResult expected = cpu.log_prob(x, adaptive(m, 1e-8));
@@ -129,7 +129,7 @@ TEST_P(GpuVsCpu, TrajectoryOutputs) {
   const cucnf::Model model = cucnf::Model::initialize({c.dim, c.width, c.hidden}, 29);
   const std::vector<double> z = points(c, 3);
   const std::vector<double> times = {0.0, 1.5, 4.0, 10.0};
-  cucnf::Flow cpu(model, cucnf::Device::cpu);
+  cucnf::Flow cpu(model, cucnf::Device::cpu, cucnf::Precision::float64);  // the reference
   cucnf::Flow gpu(model, cucnf::Device::cuda, cucnf::Precision::float64);
   const cucnf::TrajectoryResult e = cpu.trajectory(z, times, adaptive(cucnf::Method::tsit5, 1e-8));
   const cucnf::TrajectoryResult r = gpu.trajectory(z, times, adaptive(cucnf::Method::tsit5, 1e-8));
@@ -143,7 +143,7 @@ TEST_P(GpuVsCpu, ContinuousAdjointGradient) {
   if (c.n > 2000) GTEST_SKIP() << "the CPU reference would take minutes";
   const cucnf::Model model = cucnf::Model::initialize({c.dim, c.width, c.hidden}, 31);
   const std::vector<double> x = points(c, 4);
-  cucnf::Flow cpu(model, cucnf::Device::cpu);
+  cucnf::Flow cpu(model, cucnf::Device::cpu, cucnf::Precision::float64);  // the reference
   for (bool seminorm : {false, true}) {
     SCOPED_TRACE(seminorm ? "seminorm" : "full norm");
     cucnf::GradientOptions g;
@@ -169,7 +169,7 @@ TEST_P(GpuVsCpu, DiscreteAdjointGradient) {
   if (c.n > 2000) GTEST_SKIP() << "the CPU reference would take minutes";
   const cucnf::Model model = cucnf::Model::initialize({c.dim, c.width, c.hidden}, 37);
   const std::vector<double> x = points(c, 5);
-  cucnf::Flow cpu(model, cucnf::Device::cpu);
+  cucnf::Flow cpu(model, cucnf::Device::cpu, cucnf::Precision::float64);  // the reference
   cucnf::GradientOptions g;
   g.adjoint = cucnf::Adjoint::discrete;
   // fehlberg2 (an FSAL point apart from the state), dopri5 (FSAL), rk4 (no FSAL).
@@ -229,7 +229,7 @@ TEST(GpuTrain, IterationsMatchTheCpuBackend) {
   o.batch_size = 48;
   o.data_seed = 5;
   const cucnf::Model model = cucnf::Model::initialize({2, 16, 8}, 3);
-  cucnf::Trainer cpu(model, o, cucnf::Device::cpu);
+  cucnf::Trainer cpu(model, o, cucnf::Device::cpu, cucnf::Precision::float64);
   auto gpu64 =
       std::make_unique<cucnf::Trainer>(model, o, cucnf::Device::cuda, cucnf::Precision::float64);
   auto gpu32 =

@@ -40,7 +40,7 @@ void expect_per_tensor(const std::vector<double>& grad, const std::vector<double
 
 TEST(Gradient, DiscreteAdjointMatchesTheReferenceAtTightTolerance) {
   const Reference& ref = reference();
-  cucnf::Flow flow(cucnf::Model::load(ref.path), cucnf::Device::cpu);
+  cucnf::Flow flow(cucnf::Model::load(ref.path), cucnf::Device::cpu, cucnf::Precision::float64);
   const cucnf::GradientResult g =
       flow.gradient(ref.x, tol(1e-10), adjoint(cucnf::Adjoint::discrete));
   EXPECT_NEAR(g.loss, ref.loss, 1e-8 * std::fabs(ref.loss));
@@ -50,7 +50,7 @@ TEST(Gradient, DiscreteAdjointMatchesTheReferenceAtTightTolerance) {
 
 TEST(Gradient, ContinuousAdjointMatchesTheReferenceAtTightTolerance) {
   const Reference& ref = reference();
-  cucnf::Flow flow(cucnf::Model::load(ref.path), cucnf::Device::cpu);
+  cucnf::Flow flow(cucnf::Model::load(ref.path), cucnf::Device::cpu, cucnf::Precision::float64);
   const cucnf::GradientResult g =
       flow.gradient(ref.x, tol(1e-10), adjoint(cucnf::Adjoint::continuous));
   EXPECT_NEAR(g.loss, ref.loss, 1e-8 * std::fabs(ref.loss));
@@ -62,7 +62,7 @@ TEST(Gradient, ContinuousAdjointMatchesTheReferenceAtTightTolerance) {
 // steps, the same gradient to within the tolerance.
 TEST(Gradient, SeminormTakesFewerBackwardSteps) {
   const Reference& ref = reference();
-  cucnf::Flow flow(cucnf::Model::load(ref.path), cucnf::Device::cpu);
+  cucnf::Flow flow(cucnf::Model::load(ref.path), cucnf::Device::cpu, cucnf::Precision::float64);
   const cucnf::GradientResult full =
       flow.gradient(ref.x, tol(1e-6), adjoint(cucnf::Adjoint::continuous));
   const cucnf::GradientResult semi =
@@ -76,7 +76,7 @@ TEST(Gradient, SeminormTakesFewerBackwardSteps) {
 // method (so the loss is a smooth function of theta) for both adjoints.
 TEST(Gradient, FiniteDifferencesOnASmallModel) {
   const cucnf::Model model = cucnf::Model::initialize({3, 5, 4}, 8, 0.0, 2.0, 0.5);
-  cucnf::Flow flow(model, cucnf::Device::cpu);
+  cucnf::Flow flow(model, cucnf::Device::cpu, cucnf::Precision::float64);
   const std::vector<double> x = random_values(6 * 3, -1.5, 1.5, 21);
   cucnf::SolverOptions rk4;
   rk4.method = cucnf::Method::rk4;

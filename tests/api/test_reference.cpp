@@ -11,7 +11,8 @@
 namespace {
 
 cucnf::Flow cpu_flow() {
-  return cucnf::Flow(cucnf::Model::load(reference().path), cucnf::Device::cpu);
+  return cucnf::Flow(cucnf::Model::load(reference().path), cucnf::Device::cpu,
+                     cucnf::Precision::float64);
 }
 
 cucnf::SolverOptions tight(cucnf::Method m = cucnf::Method::dopri5) {

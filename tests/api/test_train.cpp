@@ -127,7 +127,8 @@ TEST(Train, ResumeContinuesExactly) {
 TEST(Train, FailureNamesTheIterationAndChangesNothing) {
   cucnf::TrainOptions o = small_batches(20);
   o.solver.max_num_steps = 1000;
-  cucnf::Trainer trainer(cucnf::Model::initialize({2, 8, 4}, 7), o, cucnf::Device::cpu);
+  cucnf::Trainer trainer(cucnf::Model::initialize({2, 8, 4}, 7), o, cucnf::Device::cpu,
+                         cucnf::Precision::float64);
   trainer.step();
   const std::vector<double> before = trainer.model().params();
   const cucnf::AdamState adam_before = trainer.adam_state();

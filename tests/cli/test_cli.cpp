@@ -63,8 +63,9 @@ TEST(Cli, LogpWritesOneValuePerRowMatchingTheReference) {
   const fs::path dir = scratch();
   const std::string input = write_points(dir / "x.csv", 48);
   const fs::path output = dir / "logp.csv";
-  const Result r = run("logp --model " + reference().path + " --input " + input + " --output " +
-                       output.string() + " --device cpu --rtol 1e-10 --atol 1e-10");
+  const Result r =
+      run("logp --model " + reference().path + " --input " + input + " --output " +
+          output.string() + " --device cpu --precision float64 --rtol 1e-10 --atol 1e-10");
   ASSERT_EQ(r.code, 0) << r.out;
   std::ifstream in(output);
   std::string header;
@@ -90,9 +91,9 @@ TEST(Cli, GradWritesTheReferenceGradientInTheModelLayout) {
   const std::string input = write_points(dir / "x.csv", 48);
   const fs::path output = dir / "grad.json";
   for (const char* adjoint : {"continuous", "discrete"}) {
-    const Result r =
-        run("grad --model " + reference().path + " --input " + input + " --output " +
-            output.string() + " --device cpu --rtol 1e-10 --atol 1e-10 --adjoint " + adjoint);
+    const Result r = run(
+        "grad --model " + reference().path + " --input " + input + " --output " + output.string() +
+        " --device cpu --precision float64 --rtol 1e-10 --atol 1e-10 --adjoint " + adjoint);
     ASSERT_EQ(r.code, 0) << r.out;
     std::ifstream in(output);
     const nlohmann::json g = nlohmann::json::parse(in);

@@ -50,7 +50,8 @@ TEST_P(LaunchGeometry, DensitySolveMatchesTheCpuBackend) {
   const Geometry g = GetParam();
   const Model model = Model::initialize({g.dim, g.width, g.hidden}, 41);
   const std::vector<double> x = random_values(g.n * g.dim, -2.0, 2.0, 6);
-  const LogProbResult e = Flow(model, Device::cpu).log_prob(x, adaptive(Method::dopri5, 1e-8));
+  const LogProbResult e =
+      Flow(model, Device::cpu, Precision::float64).log_prob(x, adaptive(Method::dopri5, 1e-8));
   const LogProbResult r =
       Flow(model, Device::cuda, Precision::float64).log_prob(x, adaptive(Method::dopri5, 1e-8));
   EXPECT_TRUE(all_close(r.log_prob, e.log_prob, 1e-9, 1e-9));
@@ -67,8 +68,8 @@ TEST_P(LaunchGeometry, ContinuousAdjointMatchesTheCpuBackend) {
     SCOPED_TRACE(seminorm ? "seminorm" : "full norm");
     GradientOptions go;
     go.seminorm = seminorm;
-    const GradientResult e =
-        Flow(model, Device::cpu).gradient(x, adaptive(Method::fehlberg2, 1e-7), go);
+    const GradientResult e = Flow(model, Device::cpu, Precision::float64)
+                                 .gradient(x, adaptive(Method::fehlberg2, 1e-7), go);
     const GradientResult r = Flow(model, Device::cuda, Precision::float64)
                                  .gradient(x, adaptive(Method::fehlberg2, 1e-7), go);
     EXPECT_NEAR(r.loss, e.loss, 1e-9 * std::fabs(e.loss));
@@ -83,7 +84,8 @@ TEST_P(LaunchGeometry, DiscreteAdjointMatchesTheCpuBackend) {
   const std::vector<double> x = random_values(g.n * g.dim, -2.0, 2.0, 8);
   GradientOptions go;
   go.adjoint = Adjoint::discrete;
-  const GradientResult e = Flow(model, Device::cpu).gradient(x, adaptive(Method::dopri5, 1e-7), go);
+  const GradientResult e =
+      Flow(model, Device::cpu, Precision::float64).gradient(x, adaptive(Method::dopri5, 1e-7), go);
   const GradientResult r =
       Flow(model, Device::cuda, Precision::float64).gradient(x, adaptive(Method::dopri5, 1e-7), go);
   EXPECT_NEAR(r.loss, e.loss, 1e-10 * std::fabs(e.loss));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The command-line program on the emulated device: `cucnf logp`, `grad` (both adjoints) and
-# `sample` with --device cuda agree with --device cpu on the PyTorch reference model: float64 to
-# 1e-9 relative, float32 to the GPU tests' tolerances. Usage: test_cli_emulated.sh <cucnf> <model>
+# `sample` with --device cuda agree with --device cpu (float64, the reference) on the PyTorch
+# reference model: float64 to 1e-9 relative, float32 to the GPU tests' tolerances.
+# Usage: test_cli_emulated.sh <cucnf> <model>
 set -euo pipefail
 cli=$1
 model=$2
@@ -18,7 +19,7 @@ grep -q "emulated" "$work/logp.err" || { echo "device not described as emulated:
 run() {  # name, then the command's arguments for cpu / cuda float64 / cuda float32
   local name=$1
   shift
-  "$cli" "$@" --device cpu --output "$work/${name}_cpu" 2>/dev/null
+  "$cli" "$@" --device cpu --precision float64 --output "$work/${name}_cpu" 2>/dev/null
   "$cli" "$@" --device cuda --precision float64 --output "$work/${name}_f64" 2>/dev/null
   "$cli" "$@" --device cuda --precision float32 --output "$work/${name}_f32" 2>/dev/null
 }

@@ -1,0 +1,137 @@
+#include "cpu/fast/block_pool.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace cucnf::detail {
+namespace {
+
+int default_threads() {
+  if (const char* env = std::getenv("CUCNF_CPU_THREADS")) {
+    const int n = std::atoi(env);
+    if (n >= 1) return n;
+  }
+  const unsigned hw = std::thread::hardware_concurrency();
+  return hw ? int(hw) : 1;
+}
+
+using BlockFn = std::function<void(std::size_t)>;
+
+class Pool {
+ public:
+  explicit Pool(int threads) {
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { work(); });
+  }
+
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& w : workers_) w.join();
+  }
+
+  int threads() const { return int(workers_.size()) + 1; }
+
+  void run(std::size_t blocks, const BlockFn& fn) {
+    std::lock_guard<std::mutex> turn(run_m_);
+    std::uint32_t gen;
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      gen = ++gen_;
+      fn_ = &fn;
+      blocks_ = blocks;
+      done_.store(0, std::memory_order_relaxed);
+      ticket_.store(std::uint64_t(gen) << 32, std::memory_order_release);
+    }
+    wake_.notify_all();
+    claim(gen, blocks, fn);
+    // Only blocks that were claimed remain; their threads are running them.
+    while (done_.load(std::memory_order_acquire) < blocks) std::this_thread::yield();
+  }
+
+ private:
+  // Takes blocks of generation `gen` from the shared ticket (generation << 32 | next block)
+  // until none is left or a newer generation has started.
+  void claim(std::uint32_t gen, std::size_t blocks, const BlockFn& fn) {
+    std::uint64_t t = ticket_.load(std::memory_order_acquire);
+    for (;;) {
+      if (std::uint32_t(t >> 32) != gen) return;
+      const std::size_t index = std::size_t(t & 0xffffffffu);
+      if (index >= blocks) return;
+      if (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel)) continue;
+      fn(index);
+      done_.fetch_add(1, std::memory_order_acq_rel);
+      t = ticket_.load(std::memory_order_acquire);
+    }
+  }
+
+  void work() {
+    std::uint32_t seen = 0;
+    for (;;) {
+      const BlockFn* fn;
+      std::size_t blocks;
+      {
+        std::unique_lock<std::mutex> lock(m_);
+        wake_.wait(lock, [&] { return stop_ || gen_ != seen; });
+        if (stop_) return;
+        seen = gen_;
+        fn = fn_;
+        blocks = blocks_;
+      }
+      claim(seen, blocks, *fn);
+    }
+  }
+
+  std::mutex run_m_;  // one run at a time
+  std::mutex m_;      // guards the job description below and stop_
+  std::condition_variable wake_;
+  std::atomic<std::uint64_t> ticket_{0};
+  std::atomic<std::size_t> done_{0};
+  const BlockFn* fn_ = nullptr;
+  std::size_t blocks_ = 0;
+  std::uint32_t gen_ = 0;
+  bool stop_ = false;
+  std::vector<std::thread> workers_;
+};
+
+std::mutex pool_mutex;
+std::unique_ptr<Pool> pool_instance;
+
+Pool& pool() {
+  std::lock_guard<std::mutex> lock(pool_mutex);
+  if (!pool_instance) pool_instance = std::make_unique<Pool>(default_threads());
+  return *pool_instance;
+}
+
+}  // namespace
+
+void parallel_blocks(std::size_t blocks, const BlockFn& fn) {
+  if (blocks > 1) {
+    Pool& p = pool();
+    if (p.threads() > 1) {
+      p.run(blocks, fn);
+      return;
+    }
+  }
+  for (std::size_t b = 0; b < blocks; ++b) fn(b);
+}
+
+int cpu_threads() {
+  return pool().threads();
+}
+
+void set_cpu_threads(int threads) {
+  std::lock_guard<std::mutex> lock(pool_mutex);
+  pool_instance.reset();
+  pool_instance = std::make_unique<Pool>(threads > 0 ? threads : default_threads());
+}
+
+}  // namespace cucnf::detail

@@ -1,0 +1,271 @@
+#include "cpu/fast/fused_rk.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cpu/fast/block_pool.hpp"
+#include "cpu/fast/hyper_simd.hpp"
+
+namespace cucnf::detail {
+namespace {
+
+/// torchdiffeq's mixed norm from sums of squares: max over parts of sqrt(sum / count), NaN if
+/// any part is NaN.
+void fold_part(double sum, std::size_t count, double& norm) {
+  if (std::isnan(norm)) return;
+  const double rms = count ? std::sqrt(sum / double(count)) : 0.0;
+  if (std::isnan(rms) || rms > norm) norm = rms;
+}
+
+}  // namespace
+
+template <class Real>
+FusedCnfRk<Real>::FusedCnfRk(const ParamLayout& layout, const double* theta, std::size_t n,
+                             bool adjoint, bool seminorm, const Tableau& tableau,
+                             const ControlParams& params)
+    : layout_(layout),
+      theta_(theta),
+      n_(n),
+      adjoint_(adjoint),
+      seminorm_(seminorm),
+      tab_(tableau),
+      params_(params) {
+  const std::size_t block = block_size(n);
+  blocks_ = (n + block - 1) / block;
+  stride_ = blocks_ * block;
+  const int D = layout.dim, S = tableau.stages;
+  job_.dim = D;
+  job_.width = layout.width;
+  job_.adjoint = adjoint;
+  job_.stages = S;
+  job_.n = n;
+  job_.stride = stride_;
+  job_.block = block;
+  job_.rtol = Real(params.rtol);
+  job_.atol = Real(params.atol);
+  job_.b_is_last_stage = tableau.b_is_last_stage;
+  const int R = job_.rows();
+  // Norm parts: z and l for a solve; [z, l] and [a_z, a_l] for the adjoint.
+  for (int r = 0; r < R; ++r) job_.row_part[r] = adjoint ? (r > D ? 1 : 0) : (r >= D ? 1 : 0);
+  const std::size_t size = std::size_t(R) * stride_;
+  y_[0].assign(size, Real(0));
+  y_[1].assign(size, Real(0));
+  k_.assign(S, std::vector<Real>(size, Real(0)));
+  hyper_.resize(S);
+  packed_.assign(S, std::vector<Real>(packed_size(D, layout.width)));
+  norm_sums_.assign(blocks_ * 2, 0.0);
+  job_.norm_sums = norm_sums_.data();
+  if (adjoint) {
+    cotangent_sums_.assign(blocks_ * S * cotangent_size(D, layout.width), 0.0);
+    job_.cotangent_sums = cotangent_sums_.data();
+    y_theta_[0].assign(layout.total, 0.0);
+    y_theta_[1].assign(layout.total, 0.0);
+    k_theta_.assign(S, std::vector<double>(layout.total, 0.0));
+    const std::size_t kd = std::size_t(layout.width) * D;
+    g_w_.resize(kd);
+    g_b_.resize(layout.width);
+    g_u_.resize(kd);
+    if (!seminorm)
+      theta_parts_ = {std::size_t(layout.fc1_w), std::size_t(layout.fc1_b),
+                      std::size_t(layout.fc2_w), std::size_t(layout.fc2_b),
+                      std::size_t(layout.fc3_w), std::size_t(layout.fc3_b),
+                      std::size_t(layout.total)};
+  }
+}
+
+// The hypernetwork at a stage's time (float64), packed in the kernel's precision.
+template <class Real>
+void FusedCnfRk<Real>::prepare_stage(int stage, double t) {
+  HyperState& hs = hyper_[stage];
+  hyper_forward_simd(layout_, theta_, t, hs);
+  const int K = layout_.width, KD = K * layout_.dim;
+  Real* p = packed_[stage].data();
+  for (int i = 0; i < KD; ++i) p[i] = Real(hs.p[layout_.p_w + i]);
+  for (int k = 0; k < K; ++k) p[KD + k] = Real(hs.p[layout_.p_b + k]);
+  for (int i = 0; i < KD; ++i) p[KD + K + i] = Real(hs.u_tilde[i]);
+  for (int k = 0; k < K; ++k) p[2 * KD + K + k] = Real(hs.s[k]);
+  job_.field[stage] = p;
+}
+
+template <class Real>
+void FusedCnfRk<Real>::run_job() {
+  if (n_ < kParallelSamples) {
+    for (std::size_t b = 0; b < blocks_; ++b) run_block(job_, b);
+    return;
+  }
+  parallel_blocks(blocks_, [this](std::size_t b) { run_block(job_, b); });
+}
+
+// da_theta/dt at a stage: the blocks' sums added in block order, the terms of planar_vjp that
+// only scale a parameter, then minus the hypernetwork's backward pass.
+template <class Real>
+void FusedCnfRk<Real>::theta_derivative(int stage, std::vector<double>& out) {
+  const int K = layout_.width, D = layout_.dim, KD = K * D;
+  const std::size_t G = cotangent_size(D, K);
+  std::vector<double>& total = cotangent_total_;
+  total.assign(G, 0.0);
+  for (std::size_t b = 0; b < blocks_; ++b) {
+    const double* sums = cotangent_sums_.data() + (b * tab_.stages + stage) * G;
+    for (std::size_t g = 0; g < G; ++g) total[g] += sums[g];
+  }
+  const HyperState& hs = hyper_[stage];
+  const double inv_k = 1.0 / K;
+  const double* mz = total.data();
+  const double* m = mz + KD;
+  const double* ha = m + K;
+  const double* ad = ha + KD;
+  for (int k = 0; k < K; ++k) {
+    g_b_[k] = inv_k * m[k];
+    for (int j = 0; j < D; ++j) {
+      const int i = k * D + j;
+      g_w_[i] = inv_k * (mz[i] - ad[k] * hs.u_tilde[i]);
+      g_u_[i] = inv_k * (ha[i] - ad[k] * hs.p[layout_.p_w + i]);
+    }
+  }
+  std::fill(out.begin(), out.end(), 0.0);
+  hyper_backward_simd(layout_, theta_, hs, g_w_.data(), g_b_.data(), g_u_.data(), -1.0, out.data(),
+                      scratch_);
+}
+
+template <class Real>
+double FusedCnfRk<Real>::ratio_of_sums(const double* sample_sums,
+                                       const std::vector<double>& theta_sums) const {
+  const std::size_t D = layout_.dim;
+  const std::size_t counts[2] = {adjoint_ ? (D + 1) * n_ : D * n_, adjoint_ ? (D + 1) * n_ : n_};
+  double norm = 0.0;
+  for (int p = 0; p < 2; ++p) fold_part(sample_sums[p], counts[p], norm);
+  for (std::size_t p = 0; p < theta_sums.size(); ++p)
+    fold_part(theta_sums[p], theta_parts_[p + 1] - theta_parts_[p], norm);
+  return norm;
+}
+
+template <class Real>
+void FusedCnfRk<Real>::start(double t0, double t_end, double step_size) {
+  ctl_ = StepControl{};
+  ctl_.t = t0;
+  ctl_.t_end = t_end;
+  ctl_.dir = t_end > t0 ? 1.0 : -1.0;
+  ctl_.status = kRunning;
+  const bool need_f0 = tab_.fsal || (tab_.adaptive && step_size == 0.0);
+  if (need_f0) {
+    std::fill(job_.eval, job_.eval + kMaxStages, false);
+    job_.eval[0] = true;
+    job_.step = false;
+    job_.y = y_[0].data();
+    job_.k[0] = k_[slot(0)].data();
+    prepare_stage(0, t0);
+    run_job();
+    if (adjoint_) theta_derivative(0, k_theta_[slot(0)]);
+    ctl_.nfe = 1;
+  }
+  if (tab_.adaptive && step_size == 0.0) {
+    initial_step(t0);
+  } else {
+    ctl_.h = step_size;
+    check_next_attempt(ctl_);
+  }
+}
+
+// Hairer's heuristic with the solve's own error norm, as CpuRk::initial_step (once per solve,
+// so the norms are plain loops).
+template <class Real>
+void FusedCnfRk<Real>::initial_step(double t0) {
+  const int R = rows();
+  const double rtol = params_.rtol, atol = params_.atol;
+  const std::vector<double> no_theta;
+  // A norm over the whole state of value(y0, f0, f1) / scale, scale = atol + rtol |y0|.
+  auto norm = [&](auto value) {
+    double sums[2] = {0.0, 0.0};
+    for (int r = 0; r < R; ++r) {
+      const Real* y0 = y_[0].data() + r * stride_;
+      const Real* f0 = k_[slot(0)].data() + r * stride_;
+      const Real* f1 = y_[1].data() + r * stride_;
+      for (std::size_t i = 0; i < n_; ++i) {
+        const double v = value(y0[i], f0[i], f1[i]) / (atol + std::fabs(double(y0[i])) * rtol);
+        sums[job_.row_part[r]] += v * v;
+      }
+    }
+    std::vector<double> theta_sums;
+    for (std::size_t p = 0; p + 1 < theta_parts_.size(); ++p) {
+      double sum = 0.0;
+      for (std::size_t i = theta_parts_[p]; i < theta_parts_[p + 1]; ++i) {
+        const double v = value(y_theta_[0][i], k_theta_[slot(0)][i], y_theta_[1][i]) /
+                         (atol + std::fabs(y_theta_[0][i]) * rtol);
+        sum += v * v;
+      }
+      theta_sums.push_back(sum);
+    }
+    return ratio_of_sums(sums, theta_sums);
+  };
+  // The 0 * value terms turn an infinite derivative into NaN (see CpuRk::initial_step).
+  const double d0 = norm([](double y0, double, double) { return y0; });
+  const double d1 = norm([](double, double f0, double) { return f0 + 0.0 * f0; });
+  hairer_begin(ctl_, d0, d1);
+  if (ctl_.status != kRunning) return;
+  // Probe: f1 = F(t0 + dir h0, y0 + dir h0 f0) into y_[1] (scratch until the first attempt).
+  const double h0 = ctl_.hairer_h0;
+  std::fill(job_.eval, job_.eval + kMaxStages, false);
+  job_.eval[1] = true;
+  job_.step = false;
+  job_.y = y_[0].data();
+  job_.k[0] = k_[slot(0)].data();
+  job_.k[1] = y_[1].data();
+  job_.a[1][0] = Real(ctl_.dir * h0);
+  const double t1 = t0 + ctl_.dir * h0;
+  prepare_stage(1, t1);
+  run_job();
+  if (adjoint_) theta_derivative(1, y_theta_[1]);
+  ctl_.nfe += 1;
+  hairer_end(ctl_, norm([](double, double f0, double f1) { return (f1 - f0) + 0.0 * f1; }),
+             tab_.order);
+}
+
+template <class Real>
+void FusedCnfRk<Real>::attempt() {
+  if (ctl_.status != kRunning) return;
+  const StepGeometry g = step_geometry(ctl_);
+  const int S = tab_.stages;
+  for (int s = 0; s < S; ++s) {
+    job_.eval[s] = !(s == 0 && tab_.fsal);
+    job_.k[s] = k_[slot(s)].data();
+    if (job_.eval[s]) prepare_stage(s, s == 0 ? ctl_.t : stage_time(ctl_, g, tab_.c[s]));
+    for (int j = 0; j < s; ++j) job_.a[s][j] = Real(g.dt * tab_.a[s][j]);
+    job_.b[s] = Real(g.dt * tab_.b[s]);
+    job_.e[s] = Real(g.dt * tab_.e[s]);
+  }
+  job_.step = true;
+  job_.y = y_[ctl_.buf].data();
+  job_.y_new = y_[ctl_.buf ^ 1].data();
+  run_job();
+
+  double sample_sums[2] = {0.0, 0.0};
+  for (std::size_t b = 0; b < blocks_; ++b) {
+    sample_sums[0] += norm_sums_[2 * b];
+    sample_sums[1] += norm_sums_[2 * b + 1];
+  }
+  std::vector<double> theta_sums;
+  if (adjoint_) {
+    for (int s = 0; s < S; ++s)
+      if (job_.eval[s]) theta_derivative(s, k_theta_[slot(s)]);
+    const double* ks[kMaxStages];
+    double c[kMaxStages], e[kMaxStages];
+    for (int s = 0; s < S; ++s) {
+      ks[s] = k_theta_[slot(s)].data();
+      c[s] = g.dt * tab_.b[s];
+      e[s] = g.dt * tab_.e[s];
+    }
+    std::vector<double>& err = theta_err_;
+    err.resize(layout_.total);
+    theta_step(y_theta_[ctl_.buf].data(), ks, c, e, S, params_.rtol, params_.atol, err.size(),
+               y_theta_[ctl_.buf ^ 1].data(), err.data());
+    for (std::size_t p = 0; p + 1 < theta_parts_.size(); ++p)
+      theta_sums.push_back(
+          sum_squares(err.data() + theta_parts_[p], theta_parts_[p + 1] - theta_parts_[p]));
+  }
+  control_update(ctl_, params_, ratio_of_sums(sample_sums, theta_sums));
+}
+
+template class FusedCnfRk<float>;
+template class FusedCnfRk<double>;
+
+}  // namespace cucnf::detail

@@ -1,0 +1,81 @@
+// Runge-Kutta solves of a CNF on the CPU with the fused SIMD kernel, the batch spread over
+// threads block by block (cpu/fast/block_pool.hpp): the fast CPU backend's "Ops" for the step
+// driver (core/integrate.hpp). Same controller, tableaus and error norm as the reference CpuRk.
+//
+// Precision: the per-sample state and arithmetic in Real (float or double); time, the
+// controller, the hypernetwork and the adjoint's parameter cotangent a_theta in double.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <vector>
+
+#include "core/param_layout.hpp"
+#include "core/step_control.hpp"
+#include "core/tableau.hpp"
+#include "cpu/fast/block_job.hpp"
+#include "cpu/hypernet.hpp"
+
+namespace cucnf::detail {
+
+template <class Real>
+class FusedCnfRk {
+ public:
+  /// A density or sampling solve ([z, l]; error-norm parts z and l), or with `adjoint` the
+  /// augmented system [z, l, a_z, a_l, a_theta] integrated against the forward direction
+  /// (parts [z, l], [a_z, a_l] and each tensor of a_theta unless `seminorm`).
+  FusedCnfRk(const ParamLayout& layout, const double* theta, std::size_t n, bool adjoint,
+             bool seminorm, const Tableau& tableau, const ControlParams& params);
+
+  int rows() const { return job_.rows(); }
+  /// Row r of the state (n values): fill them before start(), read them after a solve.
+  Real* row(int r) { return y_[ctl_.buf].data() + std::size_t(r) * stride_; }
+  /// a_theta (adjoint only), the parameter vector's length.
+  double* theta_cotangent() { return y_theta_[ctl_.buf].data(); }
+
+  void on_output(std::function<void(std::size_t index)> fn) { on_output_ = std::move(fn); }
+
+  // Ops for integrate().
+  void start(double t0, double t_end, double step_size);
+  void attempt();
+  StepControl poll() const { return ctl_; }
+  int attempts_per_poll(const StepControl&) const { return 1; }
+  void next_segment(double t_end) { begin_segment(ctl_, t_end); }
+  void record_output(std::size_t index) {
+    if (on_output_) on_output_(index);
+  }
+
+ private:
+  int slot(int stage) const { return stage_slot(stage, tab_.stages, ctl_.k0_slot); }
+  void prepare_stage(int stage, double t);
+  void run_job();
+  void theta_derivative(int stage, std::vector<double>& out);
+  double ratio_of_sums(const double* sample_sums, const std::vector<double>& theta_sums) const;
+  void initial_step(double t0);
+
+  ParamLayout layout_;
+  const double* theta_;
+  std::size_t n_, stride_, blocks_;
+  bool adjoint_, seminorm_;
+  const Tableau& tab_;
+  ControlParams params_;
+  StepControl ctl_;
+  BlockJob<Real> job_;
+  std::vector<Real> y_[2];
+  std::vector<std::vector<Real>> k_;
+  std::vector<HyperState> hyper_;          // per stage
+  std::vector<std::vector<Real>> packed_;  // per stage
+  std::vector<double> norm_sums_, cotangent_sums_;
+  // Adjoint: a_theta and its stage derivatives (by slot), the batch sums of one stage.
+  std::vector<double> y_theta_[2];
+  std::vector<std::vector<double>> k_theta_;
+  std::vector<double> g_w_, g_b_, g_u_, cotangent_total_, theta_err_;
+  HyperBackwardScratch scratch_;
+  std::vector<std::size_t> theta_parts_;  // tensor boundaries of a_theta (offsets)
+  std::function<void(std::size_t)> on_output_;
+};
+
+extern template class FusedCnfRk<float>;
+extern template class FusedCnfRk<double>;
+
+}  // namespace cucnf::detail
