@@ -20,6 +20,8 @@ const char* error_kind_name(ErrorKind kind) noexcept {
       return "cuda_unavailable";
     case ErrorKind::cuda_failure:
       return "cuda_failure";
+    case ErrorKind::out_of_memory:
+      return "out_of_memory";
   }
   return "unknown";
 }

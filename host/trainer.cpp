@@ -6,6 +6,7 @@
 #include <string>
 
 #include "backend.hpp"
+#include "core/checked_size.hpp"
 #include "cucnf/error.hpp"
 
 namespace cucnf {
@@ -36,6 +37,11 @@ struct Trainer::Impl {
   std::int64_t iteration = 0;
 
   IterationReport run(const double* batch, std::size_t n) {
+    return detail::with_memory_check(n, model.shape().dim, "batch points",
+                                     [&] { return run_checked(batch, n); });
+  }
+
+  IterationReport run_checked(const double* batch, std::size_t n) {
     const auto start = std::chrono::steady_clock::now();
     detail::TrainStepRequest r;
     r.batch = batch;

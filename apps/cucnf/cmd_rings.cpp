@@ -23,6 +23,9 @@ namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
+// --width and --hidden: each at most the model file's limit, 2^24.
+constexpr long double kMaxModelSize = 16777216;
+
 // The target density is exact and cheap: drawn finer than the model's grid.
 constexpr int kTargetResolution = 300;
 
@@ -255,8 +258,11 @@ void add_rings_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "rings", "the bundled demo: train on the rings data, write the model and pictures to --out");
   cmd->add_option("--iters", o->iterations, "training iterations (in all, when resuming)")
+      ->check(whole_number(0, 1e12))
       ->capture_default_str();
-  cmd->add_option("--batch", o->batch, "fresh rings points per iteration")->capture_default_str();
+  cmd->add_option("--batch", o->batch, "fresh rings points per iteration")
+      ->check(whole_number(1, 1e7))
+      ->capture_default_str();
   add_solver_flags(*cmd, o->solver, "fehlberg2");
   cmd->add_option("--adjoint", o->adjoint, "continuous or discrete")->capture_default_str();
   cmd->add_flag("--seminorm", o->seminorm, "leave a_theta out of the backward error norm");
@@ -264,31 +270,45 @@ void add_rings_command(CLI::App& app) {
   cmd->add_option("--beta1", o->beta1, "Adam beta1")->capture_default_str();
   cmd->add_option("--beta2", o->beta2, "Adam beta2")->capture_default_str();
   cmd->add_option("--eps", o->eps, "Adam epsilon")->capture_default_str();
-  cmd->add_option("--width", o->width, "planar width K")->capture_default_str();
-  cmd->add_option("--hidden", o->hidden, "hypernetwork hidden width H")->capture_default_str();
+  cmd->add_option("--width", o->width, "planar width K")
+      ->check(whole_number(1, kMaxModelSize))
+      ->capture_default_str();
+  cmd->add_option("--hidden", o->hidden, "hypernetwork hidden width H")
+      ->check(whole_number(1, kMaxModelSize))
+      ->capture_default_str();
   cmd->add_option("--t0", o->t0, "start of the flow (base distribution)")->capture_default_str();
   cmd->add_option("--t1", o->t1, "end of the flow (data)")->capture_default_str();
   cmd->add_option("--base-variance", o->base_variance, "variance of the base N(0, s^2 I)")
       ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "seed of the model's initialisation")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "seed of the model's initialisation")
+      ->check(whole_number(0, kMaxSeed))
+      ->capture_default_str();
   cmd->add_option("--data-seed", o->data_seed, "seed of the training and held-out data")
+      ->check(whole_number(0, kMaxSeed - 1))
       ->capture_default_str();
   add_device_flags(*cmd, o->device);
   cmd->add_option("--out", o->out, "output directory")->capture_default_str();
   cmd->add_option("--resume", o->resume, "continue from a model.json written by this command");
   cmd->add_option("--save-every", o->save_every, "save model.json every N iterations")
+      ->check(whole_number(1, 1e12))
       ->capture_default_str();
   cmd->add_option("--log-every", o->log_every,
                   "progress line every N iterations when not on a terminal")
+      ->check(whole_number(1, 1e9))
       ->capture_default_str();
   cmd->add_option("--eval-points", o->eval_points, "fresh points for the held-out NLL")
+      ->check(whole_number(1, 1e9))
       ->capture_default_str();
   cmd->add_option("--eval-method", o->eval_method, "solver of the evaluation (rtol 1e-5)")
       ->capture_default_str();
   cmd->add_option("--grid", o->grid, "density pictures: grid points per side")
+      ->check(whole_number(8, 2000))
       ->capture_default_str();
-  cmd->add_option("--frames", o->frames, "frames of samples.gif")->capture_default_str();
+  cmd->add_option("--frames", o->frames, "frames of samples.gif")
+      ->check(whole_number(2, 1000))
+      ->capture_default_str();
   cmd->add_option("--frame-samples", o->frame_samples, "samples shown in samples.gif")
+      ->check(whole_number(1, 1e6))
       ->capture_default_str();
   cmd->callback([o] { run_rings(*o); });
 }
