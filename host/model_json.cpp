@@ -36,33 +36,62 @@ double number(const json& value, const std::string& name) {
 }
 
 int positive_int(const json& value, const std::string& name) {
-  if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 1 << 24)
+  if (!value.is_number_integer() || value.get<long long>() < 1)
     format_error("\"" + name + "\" must be an integer >= 1");
+  if (value.get<long long>() > kMaxModelSize)
+    format_error("\"" + name + "\" is " + value.dump() + ": model too large, the limit is " +
+                 std::to_string(kMaxModelSize));
   return value.get<int>();
 }
 
-// Reads a tensor of rows x cols (a list of rows for a weight, a flat list for a bias).
-void read_tensor(const json& params, const ParameterTensor& t, std::vector<double>& out) {
+bool is_weight(const ParameterTensor& t) {
+  return t.name.find("weight") != std::string::npos;
+}
+
+// Checks that a tensor is present with rows x cols entries (a list of rows for a weight, a flat
+// list for a bias) without reading its values.
+const json& checked_tensor(const json& params, const ParameterTensor& t) {
   const json& value = member(params, t.name.c_str(), "params");
   const std::string name = "params." + t.name;
   if (!value.is_array() || value.size() != t.rows)
     format_error("\"" + name + "\" must be a list of " + std::to_string(t.rows) +
-                 (t.name.find("weight") != std::string::npos ? " rows" : " numbers") + ", got " +
+                 (is_weight(t) ? " rows" : " numbers") + ", got " +
                  (value.is_array() ? std::to_string(value.size()) + " entries" : "no list"));
-  const bool is_weight = t.name.find("weight") != std::string::npos;
-  for (std::size_t r = 0; r < t.rows; ++r) {
-    if (is_weight) {
-      const json& row = value[r];
-      if (!row.is_array() || row.size() != t.cols)
+  if (is_weight(t))
+    for (std::size_t r = 0; r < t.rows; ++r)
+      if (!value[r].is_array() || value[r].size() != t.cols)
         format_error("\"" + name + "\" row " + std::to_string(r) + " must hold " +
                      std::to_string(t.cols) + " numbers");
+  return value;
+}
+
+void read_tensor(const json& value, const ParameterTensor& t, std::vector<double>& out) {
+  const std::string name = "params." + t.name;
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    if (is_weight(t)) {
       for (std::size_t c = 0; c < t.cols; ++c)
         out[t.offset + r * t.cols + c] =
-            number(row[c], name + "[" + std::to_string(r) + "][" + std::to_string(c) + "]");
+            number(value[r][c], name + "[" + std::to_string(r) + "][" + std::to_string(c) + "]");
     } else {
       out[t.offset + r] = number(value[r], name + "[" + std::to_string(r) + "]");
     }
   }
+}
+
+// The parameter vector of a "params" object: every tensor's size is checked against the shape
+// before the vector is allocated, so the allocation never exceeds what the JSON holds.
+std::vector<double> read_params(const ModelShape& shape, const json& params) {
+  std::vector<ParameterTensor> tensors;
+  try {
+    tensors = parameter_tensors(shape);
+  } catch (const Error& e) {
+    format_error(e.what());
+  }
+  std::vector<const json*> values;
+  for (const ParameterTensor& t : tensors) values.push_back(&checked_tensor(params, t));
+  std::vector<double> out(shape.parameter_count());
+  for (std::size_t i = 0; i < tensors.size(); ++i) read_tensor(*values[i], tensors[i], out);
+  return out;
 }
 
 json write_tensor(const std::vector<double>& params, const ParameterTensor& t) {
@@ -103,9 +132,7 @@ std::vector<double> parameters_from_json(const ModelShape& shape, const std::str
   } catch (const json::exception& e) {
     format_error(std::string("malformed parameters JSON: ") + e.what());
   }
-  std::vector<double> values(shape.parameter_count());
-  for (const ParameterTensor& t : parameter_tensors(shape)) read_tensor(params, t, values);
-  return values;
+  return read_params(shape, params);
 }
 
 Model Model::from_json(const std::string& text) {
@@ -126,9 +153,7 @@ Model Model::from_json(const std::string& text) {
   const double t0 = number(member(doc, "t0", ""), "t0");
   const double t1 = number(member(doc, "t1", ""), "t1");
   const double variance = number(member(doc, "base_variance", ""), "base_variance");
-  const json& params_json = member(doc, "params", "");
-  std::vector<double> params(shape.parameter_count());
-  for (const ParameterTensor& t : parameter_tensors(shape)) read_tensor(params_json, t, params);
+  std::vector<double> params = read_params(shape, member(doc, "params", ""));
   try {
     return Model(shape, t0, t1, variance, std::move(params));
   } catch (const Error& e) {

@@ -115,7 +115,7 @@ TEST(Hardening, AllocationFailuresNameWhatWasAsked) {
 }
 
 // Defect 3: the loader checked the tensors only after allocating the declared shape.
-TEST(Hardening, DISABLED_ModelLoaderValidatesBeforeAllocating) {
+TEST(Hardening, ModelLoaderValidatesBeforeAllocating) {
   const AllocationCap cap(std::size_t(64) << 20);
   for (const auto& [dim, width, hidden] :
        {std::tuple{2LL, 64LL, 46341LL}, std::tuple{1LL, 1LL << 24, 1LL},
