@@ -1,6 +1,4 @@
 // The model file: JSON in the PyTorch reference's layout, read and written exactly.
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +10,7 @@
 
 #include "cucnf/error.hpp"
 #include "cucnf/model.hpp"
+#include "io/durable_file.hpp"
 
 namespace cucnf {
 namespace {
@@ -189,23 +188,7 @@ std::string Model::to_json() const {
 }
 
 void Model::save(const std::string& path) const {
-  const std::string text = to_json();
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw Error(ErrorKind::io, "cannot write '" + tmp + "': " + std::strerror(errno));
-  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size() &&
-                       std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-  const int write_errno = errno;
-  if (std::fclose(f) != 0 || !written) {
-    std::remove(tmp.c_str());
-    throw Error(ErrorKind::io, "cannot write '" + tmp + "': " + std::strerror(write_errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int rename_errno = errno;
-    std::remove(tmp.c_str());
-    throw Error(ErrorKind::io,
-                "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(rename_errno));
-  }
+  detail::write_file_durably(path, to_json());
 }
 
 }  // namespace cucnf

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "atomic_file.hpp"
 #include "commands.hpp"
 #include "common_flags.hpp"
 #include "files.hpp"
@@ -121,6 +122,8 @@ void run_rings(const RingsOptions& o) {
                 "need --iters >= 0, --save-every >= 1, --grid >= 8, --frames >= 2, "
                 "--frame-samples >= 1");
   fs::create_directories(o.out);
+  if (const int stale = remove_stale_temporaries(o.out))
+    std::cerr << "cucnf rings: removed " << stale << " temporary file(s) of an interrupted save\n";
   const std::string model_path = (fs::path(o.out) / "model.json").string();
   const std::string loss_csv = (fs::path(o.out) / "loss.csv").string();
 
@@ -138,6 +141,10 @@ void run_rings(const RingsOptions& o) {
   if (resumed && resumed->state) {
     trainer.set_adam_state(resumed->state->adam);
     log.read_csv(loss_csv, trainer.iteration());
+    if (log.rows().size() != std::size_t(trainer.iteration()))
+      std::cerr << "cucnf rings: warning: " << loss_csv << " has " << log.rows().size()
+                << " rows for the " << trainer.iteration()
+                << " iterations done; the loss record has gaps\n";
   }
   std::cerr << "cucnf rings: training on " << trainer.device_description();
   if (trainer.device() == Device::cpu)
@@ -151,9 +158,11 @@ void run_rings(const RingsOptions& o) {
                     : std::string())
             << "\n";
 
+  // The record first: a kill between the two leaves loss.csv ahead of model.json, and a resume
+  // takes its rows up to the model's iteration, so none is ever missing.
   auto checkpoint = [&] {
-    save_training_checkpoint(model_path, trainer.model(), {trainer.adam_state(), settings_json(o)});
     log.write_csv(loss_csv);
+    save_training_checkpoint(model_path, trainer.model(), {trainer.adam_state(), settings_json(o)});
   };
 
   g_interrupted = 0;

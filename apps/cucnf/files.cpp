@@ -16,7 +16,7 @@ void write_text(const std::string& path, const std::string& text) {
   }
   AtomicFile file(path);
   {
-    std::ofstream out(file.temp_path(), std::ios::binary);
+    std::ofstream out(file.write_path(), std::ios::binary);
     out << text;
     out.flush();
     if (!out) file.fail(std::strerror(errno));

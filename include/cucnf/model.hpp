@@ -91,8 +91,10 @@ class CUCNF_API Model {
 
   /// Serialises to the file format (params as nested lists, exact round trip).
   std::string to_json() const;
-  /// Writes the model file atomically: to "<path>.tmp.<pid>" first, then rename(2) over `path`,
-  /// so an interrupted save never leaves a damaged file. Throws Error(io).
+  /// Writes the model file atomically and durably: to "<path>.tmp.<pid>" first, synced, then
+  /// rename(2) over `path` and the directory synced, so an interrupted save or a power loss
+  /// leaves the old file or the new one. A symbolic link is followed (the link stays); a FIFO
+  /// or device is written directly. Throws Error(io).
   void save(const std::string& path) const;
 
   /// The sizes D, K, H.

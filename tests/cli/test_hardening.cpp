@@ -112,7 +112,7 @@ TEST(CliHardening, DISABLED_BadOptionsCreateNoOutputDirectory) {
 }
 
 // Defect 2: --output naming a FIFO or a symbolic link replaced it with a regular file.
-TEST(CliHardening, DISABLED_OutputsIntoFifosAndSymlinksKeepThem) {
+TEST(CliHardening, OutputsIntoFifosAndSymlinksKeepThem) {
   const fs::path dir = scratch("special");
   const fs::path fifo = dir / "pipe";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -134,7 +134,7 @@ TEST(CliHardening, DISABLED_OutputsIntoFifosAndSymlinksKeepThem) {
 }
 
 // Defect 10: a long output name made the temporary's name longer than 255 bytes.
-TEST(CliHardening, DISABLED_LongOutputNamesWork) {
+TEST(CliHardening, LongOutputNamesWork) {
   const fs::path dir = scratch("long");
   const fs::path out = dir / (std::string(250, 's') + ".csv");
   const Result r = run("sample" + kModel + "-n 2 --device cpu --output " + out.string());
@@ -176,7 +176,7 @@ TEST(CliHardening, DISABLED_CsvFirstRowIsAHeaderOnlyWithoutNumbers) {
 
 // Defect 5: model.json was saved before loss.csv, so a failure (or a kill) between the two left
 // the record behind the model.
-TEST(CliHardening, DISABLED_TheLossRecordIsSavedBeforeTheModel) {
+TEST(CliHardening, TheLossRecordIsSavedBeforeTheModel) {
   const fs::path dir = scratch("order");
   fs::create_directories(dir / "out" / "loss.csv");  // cannot be replaced by a file
   const Result r =
@@ -188,7 +188,7 @@ TEST(CliHardening, DISABLED_TheLossRecordIsSavedBeforeTheModel) {
 }
 
 // Defect 5: temporaries of a killed run stayed behind.
-TEST(CliHardening, DISABLED_StaleTemporariesOfAKilledRunAreRemoved) {
+TEST(CliHardening, StaleTemporariesOfAKilledRunAreRemoved) {
   const fs::path dir = scratch("stale");
   fs::create_directories(dir / "out");
   // pid_max is at most 4194304, so no process has this id.

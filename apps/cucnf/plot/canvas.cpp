@@ -85,7 +85,7 @@ void Canvas::draw_text(double x, double y, const std::string& text, const TextSt
 void Canvas::write_png(const std::string& path) const {
   AtomicFile file(path);
   errno = 0;
-  const cairo_status_t status = cairo_surface_write_to_png(surface_, file.temp_path().c_str());
+  const cairo_status_t status = cairo_surface_write_to_png(surface_, file.write_path().c_str());
   if (status != CAIRO_STATUS_SUCCESS) {
     // cairo only says "error while writing to output stream"; errno from its fopen/fwrite
     // usually says why (no such directory, disk full).
