@@ -6,12 +6,17 @@
 #include <iostream>
 
 #include "atomic_file.hpp"
+#include "cucnf/error.hpp"
 
 namespace cucnf::cli {
 
 void write_text(const std::string& path, const std::string& text) {
   if (path == "-") {
+    errno = 0;
     std::cout << text << std::flush;
+    if (!std::cout)
+      throw Error(ErrorKind::io, std::string("cannot write to standard output: ") +
+                                     (errno ? std::strerror(errno) : "write failed"));
     return;
   }
   AtomicFile file(path);

@@ -144,7 +144,7 @@ TEST(CliHardening, LongOutputNamesWork) {
 }
 
 // Defect 4: write errors on standard output were ignored (exit 0, output lost).
-TEST(CliHardening, DISABLED_StandardOutputWriteErrorsFail) {
+TEST(CliHardening, StandardOutputWriteErrorsFail) {
   const Result full = run("sample" + kModel + "-n 3 --device cpu", "2>&1 >/dev/full");
   EXPECT_NE(full.code, 0);
   EXPECT_NE(full.out.find("standard output"), std::string::npos) << full.out;
