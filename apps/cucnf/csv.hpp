@@ -7,8 +7,9 @@
 
 namespace cucnf::cli {
 
-/// Points read from a CSV file: rows of `dim` numbers, comma-separated. A first line that is
-/// not numeric is taken as a header and skipped; blank lines and lines starting with '#' are
+/// Points read from a CSV file: rows of `dim` numbers, comma-separated. A first line with no
+/// numeric cell is taken as a header and skipped (one with any number is data, and checked); a
+/// UTF-8 byte-order mark at the start is skipped; blank lines and lines starting with '#' are
 /// ignored. "-" reads standard input. Throws cucnf::Error naming the file, line and column of
 /// the first bad value (wrong count, not a number, not finite).
 struct Points {
