@@ -6,8 +6,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
+#include <type_traits>
 
 #include "atomic_file.hpp"
 #include "commands.hpp"
@@ -54,6 +57,7 @@ struct RingsOptions {
   int grid = 100;
   int frames = 40;
   std::size_t frame_samples = 2000;
+  std::map<std::string, const CLI::Option*> flags;  ///< settings key -> its flag
 };
 
 nlohmann::json settings_json(const RingsOptions& o) {
@@ -110,33 +114,80 @@ nlohmann::json nfe_summary(const std::vector<LossRow>& rows, bool forward) {
   return {{"median", median(v)}, {"mean", sum / v.size()}, {"max", max}, {"last", v.back()}};
 }
 
-void run_rings(const RingsOptions& o) {
+// Takes a resumed run's saved settings for every flag not given on the command line, so the
+// run continues as it started; says which were taken and which the command line overrides.
+void take_saved_settings(RingsOptions& o, const nlohmann::json& saved) {
+  std::string taken, overridden;
+  auto take = [&](const char* key, auto& field) {
+    if (!saved.is_object() || !saved.contains(key)) return;
+    const CLI::Option* flag = o.flags.at(key);
+    using T = std::decay_t<decltype(field)>;
+    T value;
+    try {
+      value = saved.at(key).get<T>();
+    } catch (const nlohmann::json::exception&) {
+      throw Error(ErrorKind::model_format, "model file '" + o.resume + "': training.settings." +
+                                               key +
+                                               " has the wrong type: " + saved.at(key).dump());
+    }
+    std::ostringstream text;
+    text << flag->get_name() << " " << (flag->count() ? field : value);
+    if (flag->count() == 0) {
+      field = value;
+      taken += (taken.empty() ? "" : ", ") + text.str();
+    } else if (value != field) {
+      overridden += (overridden.empty() ? "" : ", ") + text.str();
+    }
+  };
+  take("iterations", o.iterations);
+  take("batch", o.batch);
+  take("method", o.solver.method);
+  take("rtol", o.solver.rtol);
+  take("atol", o.solver.atol);
+  take("adjoint", o.adjoint);
+  take("seminorm", o.seminorm);
+  take("lr", o.lr);
+  take("beta1", o.beta1);
+  take("beta2", o.beta2);
+  take("eps", o.eps);
+  take("data_seed", o.data_seed);
+  take("device", o.device.device);
+  take("precision", o.device.precision);
+  take("eval_points", o.eval_points);
+  take("eval_method", o.eval_method);
+  if (!taken.empty()) std::cerr << "cucnf rings: saved settings taken: " << taken << "\n";
+  if (!overridden.empty())
+    std::cerr << "cucnf rings: saved settings overridden on the command line: " << overridden
+              << "\n";
+}
+
+void run_rings(RingsOptions o) {
   namespace fs = std::filesystem;
+  // The model: resumed (with Adam's state and settings when the file has them) or fresh.
+  std::optional<Checkpoint> resumed;
+  if (!o.resume.empty()) {
+    resumed = load_training_checkpoint(o.resume);
+    std::cerr << "cucnf rings: resuming " << o.resume
+              << " (its model's sizes, interval and base variance are used)\n";
+    if (resumed->state) take_saved_settings(o, resumed->state->settings);
+  }
   const TrainOptions options = train_options(o);
   SolverOptions eval;
   eval.method = parse_method(o.eval_method);
   eval.rtol = eval.atol = 1e-5;
   validate(eval);
-  if (o.iterations < 0 || o.save_every < 1 || o.grid < 8 || o.frames < 2 || o.frame_samples < 1)
-    throw Error(ErrorKind::invalid_argument,
-                "need --iters >= 0, --save-every >= 1, --grid >= 8, --frames >= 2, "
-                "--frame-samples >= 1");
+  if (o.eval_points < 1) throw Error(ErrorKind::invalid_argument, "need --eval-points >= 1");
+  Model initial =
+      resumed ? resumed->model
+              : Model::initialize({2, o.width, o.hidden}, o.seed, o.t0, o.t1, o.base_variance);
+  Trainer trainer(initial, options, device(o.device), precision(o.device));
+
+  // Every option is valid: now the output directory.
   fs::create_directories(o.out);
   if (const int stale = remove_stale_temporaries(o.out))
     std::cerr << "cucnf rings: removed " << stale << " temporary file(s) of an interrupted save\n";
   const std::string model_path = (fs::path(o.out) / "model.json").string();
   const std::string loss_csv = (fs::path(o.out) / "loss.csv").string();
-
-  // The model: resumed (with Adam's state when the file has it) or freshly initialised.
-  std::optional<Checkpoint> resumed;
-  if (!o.resume.empty()) resumed = load_training_checkpoint(o.resume);
-  if (resumed)
-    std::cerr << "cucnf rings: resuming " << o.resume
-              << " (its model's sizes, interval and base variance are used)\n";
-  Model initial =
-      resumed ? resumed->model
-              : Model::initialize({2, o.width, o.hidden}, o.seed, o.t0, o.t1, o.base_variance);
-  Trainer trainer(initial, options, device(o.device), precision(o.device));
   LossLog log;
   if (resumed && resumed->state) {
     trainer.set_adam_state(resumed->state->adam);
@@ -297,7 +348,9 @@ void add_rings_command(CLI::App& app) {
       ->capture_default_str();
   add_device_flags(*cmd, o->device);
   cmd->add_option("--out", o->out, "output directory")->capture_default_str();
-  cmd->add_option("--resume", o->resume, "continue from a model.json written by this command");
+  cmd->add_option("--resume", o->resume,
+                  "continue from a model.json written by this command, with its saved settings "
+                  "unless flags override them");
   cmd->add_option("--save-every", o->save_every, "save model.json every N iterations")
       ->check(whole_number(1, 1e12))
       ->capture_default_str();
@@ -319,6 +372,23 @@ void add_rings_command(CLI::App& app) {
   cmd->add_option("--frame-samples", o->frame_samples, "samples shown in samples.gif")
       ->check(whole_number(1, 1e6))
       ->capture_default_str();
+  const std::pair<const char*, const char*> resumable[] = {{"iterations", "--iters"},
+                                                           {"batch", "--batch"},
+                                                           {"method", "--method"},
+                                                           {"rtol", "--rtol"},
+                                                           {"atol", "--atol"},
+                                                           {"adjoint", "--adjoint"},
+                                                           {"seminorm", "--seminorm"},
+                                                           {"lr", "--lr"},
+                                                           {"beta1", "--beta1"},
+                                                           {"beta2", "--beta2"},
+                                                           {"eps", "--eps"},
+                                                           {"data_seed", "--data-seed"},
+                                                           {"device", "--device"},
+                                                           {"precision", "--precision"},
+                                                           {"eval_points", "--eval-points"},
+                                                           {"eval_method", "--eval-method"}};
+  for (const auto& [key, flag] : resumable) o->flags[key] = cmd->get_option(flag);
   cmd->callback([o] { run_rings(*o); });
 }
 

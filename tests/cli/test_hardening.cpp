@@ -103,7 +103,7 @@ TEST(CliHardening, ZeroEvalPointsIsRejected) {
 }
 
 // Defect 10: the output directory was created before the options were checked.
-TEST(CliHardening, DISABLED_BadOptionsCreateNoOutputDirectory) {
+TEST(CliHardening, BadOptionsCreateNoOutputDirectory) {
   const fs::path dir = scratch("nodir");
   expect_one_line_error("rings --lr -1 --out " + (dir / "out").string(), "learning rate");
   expect_one_line_error("rings --method nope --out " + (dir / "out").string(), "unknown method");
@@ -202,7 +202,7 @@ TEST(CliHardening, StaleTemporariesOfAKilledRunAreRemoved) {
 }
 
 // Defect 9: --resume used the default settings instead of the saved ones.
-TEST(CliHardening, DISABLED_ResumeTakesTheSavedSettings) {
+TEST(CliHardening, ResumeTakesTheSavedSettings) {
   const fs::path dir = scratch("resume");
   const std::string settings = " --lr 0.05 --batch 40 --data-seed 3 --method bosh3 ";
   const std::string whole = (dir / "whole").string(), parts = (dir / "parts").string();
