@@ -150,11 +150,7 @@ TrajectoryResult Flow::trajectory(const std::vector<double>& z_start,
 GradientResult Flow::gradient(const std::vector<double>& x, const SolverOptions& options,
                               const GradientOptions& gradient_options) {
   validate(options);
-  if (gradient_options.adjoint_rtol < 0 || gradient_options.adjoint_atol < 0 ||
-      !std::isfinite(gradient_options.adjoint_rtol) ||
-      !std::isfinite(gradient_options.adjoint_atol))
-    throw Error(ErrorKind::invalid_argument,
-                "adjoint_rtol and adjoint_atol must be >= 0 (0: same as the forward solve)");
+  detail::validate_gradient_options(gradient_options);
   const std::size_t n = impl_->rows(x, "input points");
   return detail::with_memory_check(n, impl_->model.shape().dim, "points", [&] {
     return impl_->backend->gradient(x.data(), n, impl_->spec(), options, gradient_options);

@@ -1,4 +1,6 @@
 // The model file: JSON in the PyTorch reference's layout, read and written exactly.
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -161,6 +163,9 @@ Model Model::from_json(const std::string& text) {
 }
 
 Model Model::load(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Error(ErrorKind::io, "cannot read model file '" + path + "': it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw Error(ErrorKind::io, "cannot open model file '" + path + "': " + std::strerror(errno));

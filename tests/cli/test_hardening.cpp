@@ -225,7 +225,7 @@ TEST(CliHardening, ResumeTakesTheSavedSettings) {
 }
 
 // Defect 10: a resume step of 2.7 was read as 2, and 1e30 was undefined behaviour.
-TEST(CliHardening, DISABLED_ResumeRejectsNonIntegerSteps) {
+TEST(CliHardening, ResumeRejectsNonIntegerSteps) {
   const fs::path dir = scratch("step");
   const std::string out = (dir / "out").string();
   ASSERT_EQ(run("rings --iters 1" + kQuickRings + "--out " + out).code, 0);

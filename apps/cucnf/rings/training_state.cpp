@@ -31,7 +31,11 @@ Checkpoint load_training_checkpoint(const std::string& path) {
     const nlohmann::json& training = doc.at("training");
     TrainingState s;
     const nlohmann::json& adam = training.at("adam");
-    s.adam.step = adam.at("step").get<std::int64_t>();
+    const nlohmann::json& step = adam.at("step");
+    if (!step.is_number_integer() || step.get<long double>() < 0 || step.get<long double>() > 1e12)
+      throw Error(ErrorKind::model_format,
+                  "training.adam.step must be a whole number from 0 to 1e12, got " + step.dump());
+    s.adam.step = step.get<std::int64_t>();
     s.adam.m = parameters_from_json(c.model.shape(), adam.at("m").dump());
     s.adam.v = parameters_from_json(c.model.shape(), adam.at("v").dump());
     if (training.contains("settings")) s.settings = training.at("settings");
