@@ -56,13 +56,15 @@ const std::string kByteOrderMark = "\xEF\xBB\xBF";
 }  // namespace
 
 Points read_points(const std::string& path, int dim, const std::string& columns_meaning) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (path != "-") {
-    file.open(path);
-    if (!file) throw Error(ErrorKind::io, "cannot open '" + path + "': " + std::strerror(errno));
-    in = &file;
-  }
+  if (path == "-") return parse_points(std::cin, path, dim, columns_meaning);
+  std::ifstream file(path);
+  if (!file) throw Error(ErrorKind::io, "cannot open '" + path + "': " + std::strerror(errno));
+  return parse_points(file, path, dim, columns_meaning);
+}
+
+Points parse_points(std::istream& input, const std::string& path, int dim,
+                    const std::string& columns_meaning) {
+  std::istream* in = &input;
   Points points;
   std::string line;
   std::size_t line_no = 0;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct Points {
 /// `columns_meaning` names where the column count comes from, for the error message.
 Points read_points(const std::string& path, int dim,
                    const std::string& columns_meaning = "the model's dimension");
+
+/// The same from a stream; `path` names it in messages.
+Points parse_points(std::istream& in, const std::string& path, int dim,
+                    const std::string& columns_meaning = "the model's dimension");
 
 /// Writes rows of columns with a header line, each value in the shortest form that reads back
 /// exactly ("%.17g"). "-" writes standard output. The file is written atomically.

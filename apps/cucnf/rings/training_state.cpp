@@ -21,12 +21,21 @@ void save_training_checkpoint(const std::string& path, const Model& model,
 }
 
 Checkpoint load_training_checkpoint(const std::string& path) {
-  Checkpoint c{Model::load(path), std::nullopt};
-  std::ifstream in(path);
+  Model::load(path);  // the I/O and model errors, naming the file
+  std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   try {
-    const nlohmann::json doc = nlohmann::json::parse(text.str());
+    return checkpoint_from_json(text.str());
+  } catch (const Error& e) {
+    throw Error(e.kind(), "model file '" + path + "': " + e.what());
+  }
+}
+
+Checkpoint checkpoint_from_json(const std::string& text) {
+  Checkpoint c{Model::from_json(text), std::nullopt};
+  try {
+    const nlohmann::json doc = nlohmann::json::parse(text);
     if (!doc.contains("training")) return c;
     const nlohmann::json& training = doc.at("training");
     TrainingState s;
@@ -41,10 +50,7 @@ Checkpoint load_training_checkpoint(const std::string& path) {
     if (training.contains("settings")) s.settings = training.at("settings");
     c.state = std::move(s);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorKind::model_format,
-                "model file '" + path + "': unreadable training section: " + e.what());
-  } catch (const Error& e) {
-    throw Error(ErrorKind::model_format, "model file '" + path + "': " + e.what());
+    throw Error(ErrorKind::model_format, std::string("unreadable training section: ") + e.what());
   }
   return c;
 }
