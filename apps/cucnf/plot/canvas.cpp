@@ -7,6 +7,7 @@
 
 #include "atomic_file.hpp"
 #include "cucnf/error.hpp"
+#include "font_cache.hpp"
 
 namespace cucnf::cli::plot {
 namespace {
@@ -25,6 +26,7 @@ Canvas::Canvas(int width, int height)
       height_(height),
       surface_(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height)),
       cr_(cairo_create(surface_)) {
+  release_font_caches_at_exit();
   if (cairo_status(cr_) != CAIRO_STATUS_SUCCESS) {
     const std::string reason = cairo_status_to_string(cairo_status(cr_));
     cairo_destroy(cr_);
