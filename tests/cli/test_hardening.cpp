@@ -239,3 +239,20 @@ TEST(CliHardening, ResumeRejectsNonIntegerSteps) {
   }
   fs::remove_all(dir);
 }
+
+// Defect 10 (the same in loss.csv): a count of 1e30 was converted to an integer (undefined).
+TEST(CliHardening, ResumeRejectsLossRecordsWithImpossibleCounts) {
+  const fs::path dir = scratch("losscsv");
+  const std::string out = (dir / "out").string();
+  ASSERT_EQ(run("rings --iters 1" + kQuickRings + "--out " + out).code, 0);
+  std::string csv = read(fs::path(out) / "loss.csv");
+  csv.replace(csv.find("\n1,") + 1, 1, "1e30");
+  std::ofstream(fs::path(out) / "loss.csv") << csv;
+  const Result r =
+      run("rings --iters 2 --resume " + out + "/model.json" + kQuickRings + "--out " + out);
+  EXPECT_NE(r.code, 0) << r.out;  // after the lines saying what is resumed: the error
+  EXPECT_NE(r.out.find("cucnf: error: " + out + "/loss.csv: row 1: iteration must be a whole"),
+            std::string::npos)
+      << r.out;
+  fs::remove_all(dir);
+}
