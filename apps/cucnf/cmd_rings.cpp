@@ -27,8 +27,12 @@ namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
-// --width and --hidden: each at most the model file's limit, 2^24.
+// The ranges of the counts (flags and saved settings alike). --width and --hidden: each at
+// most the model file's limit, 2^24.
 constexpr long double kMaxModelSize = 16777216;
+constexpr long double kMaxIterations = 1e12;
+constexpr long double kMaxBatch = 1e7;
+constexpr long double kMaxEvalPoints = 1e9;
 
 // The target density is exact and cheap: drawn finer than the model's grid.
 constexpr int kTargetResolution = 300;
@@ -155,6 +159,15 @@ void take_saved_settings(RingsOptions& o, const nlohmann::json& saved) {
   take("precision", o.device.precision);
   take("eval_points", o.eval_points);
   take("eval_method", o.eval_method);
+  // Saved counts pass the ranges the flags have.
+  auto in_range = [&](const char* key, long double value, long double min, long double max) {
+    if (value < min || value > max)
+      throw Error(ErrorKind::model_format,
+                  "model file '" + o.resume + "': training.settings." + key + " is out of range");
+  };
+  in_range("iterations", o.iterations, 0, kMaxIterations);
+  in_range("batch", o.batch, 1, kMaxBatch);
+  in_range("eval_points", o.eval_points, 1, kMaxEvalPoints);
   if (!taken.empty()) std::cerr << "cucnf rings: saved settings taken: " << taken << "\n";
   if (!overridden.empty())
     std::cerr << "cucnf rings: saved settings overridden on the command line: " << overridden
@@ -176,7 +189,6 @@ void run_rings(RingsOptions o) {
   eval.method = parse_method(o.eval_method);
   eval.rtol = eval.atol = 1e-5;
   validate(eval);
-  if (o.eval_points < 1) throw Error(ErrorKind::invalid_argument, "need --eval-points >= 1");
   Model initial =
       resumed ? resumed->model
               : Model::initialize({2, o.width, o.hidden}, o.seed, o.t0, o.t1, o.base_variance);
@@ -318,10 +330,10 @@ void add_rings_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "rings", "the bundled demo: train on the rings data, write the model and pictures to --out");
   cmd->add_option("--iters", o->iterations, "training iterations (in all, when resuming)")
-      ->check(whole_number(0, 1e12))
+      ->check(whole_number(0, kMaxIterations))
       ->capture_default_str();
   cmd->add_option("--batch", o->batch, "fresh rings points per iteration")
-      ->check(whole_number(1, 1e7))
+      ->check(whole_number(1, kMaxBatch))
       ->capture_default_str();
   add_solver_flags(*cmd, o->solver, "fehlberg2");
   cmd->add_option("--adjoint", o->adjoint, "continuous or discrete")->capture_default_str();
@@ -359,7 +371,7 @@ void add_rings_command(CLI::App& app) {
       ->check(whole_number(1, 1e9))
       ->capture_default_str();
   cmd->add_option("--eval-points", o->eval_points, "fresh points for the held-out NLL")
-      ->check(whole_number(1, 1e9))
+      ->check(whole_number(1, kMaxEvalPoints))
       ->capture_default_str();
   cmd->add_option("--eval-method", o->eval_method, "solver of the evaluation (rtol 1e-5)")
       ->capture_default_str();

@@ -237,6 +237,16 @@ TEST(CliHardening, ResumeRejectsNonIntegerSteps) {
         "rings --iters 3 --resume " + (dir / "edited.json").string() + kQuickRings + "--out " + out,
         "step");
   }
+  // Saved counts pass the flags' ranges too.
+  for (const char* batch : {"0", "-1", "100000000000"}) {
+    nlohmann::json doc = read_json(fs::path(out) / "model.json");
+    doc["training"]["settings"]["batch"] = nlohmann::json::parse(batch);
+    std::ofstream(dir / "edited.json") << doc.dump();
+    const Result r = run("rings --iters 3 --resume " + (dir / "edited.json").string() +
+                         kQuickRings + "--out " + out);
+    EXPECT_NE(r.code, 0) << r.out;
+    EXPECT_NE(r.out.find("training.settings.batch is out of range"), std::string::npos) << r.out;
+  }
   fs::remove_all(dir);
 }
 
