@@ -67,6 +67,10 @@ class Backend {
   virtual void set_adam_state(const AdamState& state) = 0;
 };
 
+/// Throws Error(invalid_argument) for an Adjoint outside the enum or adjoint tolerances that are
+/// negative or not finite.
+void validate_gradient_options(const GradientOptions& options);
+
 /// Throws Error(non_finite_state) when the loss is not finite.
 void check_finite_loss(double loss);
 /// Throws Error(non_finite_state) naming the first non-finite loss or gradient entry.

@@ -7,6 +7,7 @@
 
 #include "backend.hpp"
 #include "core/base_density.hpp"
+#include "core/checked_size.hpp"
 #include "core/philox.hpp"
 #include "cucnf/error.hpp"
 
@@ -23,9 +24,16 @@ struct Flow::Impl {
   std::size_t rows(const std::vector<double>& points, const char* what) const {
     return detail::count_points(points, model.shape().dim, what);
   }
+
+  LogProbResult log_prob(const std::vector<double>& x, std::size_t n, int d,
+                         const SolverOptions& options);
+  SampleResult sample(std::size_t n, int d, std::uint64_t seed, const SolverOptions& options);
 };
 
-std::vector<double> base_samples(const Model& model, std::size_t n, std::uint64_t seed) {
+namespace {
+
+// The base draws, unchecked: callers check the size.
+std::vector<double> draw_base(const Model& model, std::size_t n, std::uint64_t seed) {
   const int d = model.shape().dim;
   const double sigma = std::sqrt(model.base_variance());
   std::vector<double> z(n * d);
@@ -39,6 +47,13 @@ std::vector<double> base_samples(const Model& model, std::size_t n, std::uint64_
     }
   }
   return z;
+}
+
+}  // namespace
+
+std::vector<double> base_samples(const Model& model, std::size_t n, std::uint64_t seed) {
+  return detail::with_memory_check(n, model.shape().dim, "base samples",
+                                   [&] { return draw_base(model, n, seed); });
 }
 
 Flow::Flow(Model model, Device device, Precision precision)
@@ -73,15 +88,21 @@ LogProbResult Flow::log_prob(const std::vector<double>& x, const SolverOptions& 
   validate(options);
   const std::size_t n = impl_->rows(x, "input points");
   const int d = impl_->model.shape().dim;
+  return detail::with_memory_check(n, d, "points",
+                                   [&] { return impl_->log_prob(x, n, d, options); });
+}
+
+LogProbResult Flow::Impl::log_prob(const std::vector<double>& x, std::size_t n, int d,
+                                   const SolverOptions& options) {
   LogProbResult r;
   r.z0.resize(n * d);
   r.delta_logp.resize(n);
-  r.stats = impl_->backend->solve(x.data(), n, {impl_->model.t1(), impl_->model.t0()}, options,
-                                  r.z0.data(), r.delta_logp.data(), "density solve");
+  r.stats = backend->solve(x.data(), n, {model.t1(), model.t0()}, options, r.z0.data(),
+                           r.delta_logp.data(), "density solve");
   r.log_prob.resize(n);
   for (std::size_t i = 0; i < n; ++i)
     r.log_prob[i] =
-        detail::base_log_density(&r.z0[i * d], d, impl_->model.base_variance()) - r.delta_logp[i];
+        detail::base_log_density(&r.z0[i * d], d, model.base_variance()) - r.delta_logp[i];
   return r;
 }
 
@@ -89,16 +110,21 @@ SampleResult Flow::sample(std::size_t n, std::uint64_t seed, const SolverOptions
   validate(options);
   if (n == 0) throw Error(ErrorKind::invalid_argument, "the number of samples must be >= 1");
   const int d = impl_->model.shape().dim;
+  return detail::with_memory_check(n, d, "samples",
+                                   [&] { return impl_->sample(n, d, seed, options); });
+}
+
+SampleResult Flow::Impl::sample(std::size_t n, int d, std::uint64_t seed,
+                                const SolverOptions& options) {
   SampleResult r;
-  r.z0 = base_samples(impl_->model, n, seed);
+  r.z0 = draw_base(model, n, seed);
   r.x.resize(n * d);
   std::vector<double> delta(n);
-  r.stats = impl_->backend->solve(r.z0.data(), n, {impl_->model.t0(), impl_->model.t1()}, options,
-                                  r.x.data(), delta.data(), "sampling solve");
+  r.stats = backend->solve(r.z0.data(), n, {model.t0(), model.t1()}, options, r.x.data(),
+                           delta.data(), "sampling solve");
   r.log_prob.resize(n);
   for (std::size_t i = 0; i < n; ++i)
-    r.log_prob[i] =
-        detail::base_log_density(&r.z0[i * d], d, impl_->model.base_variance()) + delta[i];
+    r.log_prob[i] = detail::base_log_density(&r.z0[i * d], d, model.base_variance()) + delta[i];
   return r;
 }
 
@@ -106,29 +132,29 @@ TrajectoryResult Flow::trajectory(const std::vector<double>& z_start,
                                   const std::vector<double>& times, const SolverOptions& options) {
   validate(options);
   const std::size_t n = impl_->rows(z_start, "start points");
-  const std::size_t nd = n * impl_->model.shape().dim;
-  TrajectoryResult r;
-  r.times = times;
+  const std::size_t nd = z_start.size();
   if (times.size() < 2)
     throw Error(ErrorKind::invalid_argument, "a trajectory needs at least two times");
-  r.z.resize(times.size() * nd);
-  r.delta_logp.assign(times.size() * n, 0.0);
-  std::copy(z_start.begin(), z_start.end(), r.z.begin());
-  r.stats = impl_->backend->solve(z_start.data(), n, times, options, r.z.data() + nd,
-                                  r.delta_logp.data() + n, "trajectory solve");
-  return r;
+  return detail::with_memory_check(times.size(), nd, "trajectory times of all points", [&] {
+    TrajectoryResult r;
+    r.times = times;
+    r.z.resize(times.size() * nd);
+    r.delta_logp.assign(times.size() * n, 0.0);
+    std::copy(z_start.begin(), z_start.end(), r.z.begin());
+    r.stats = impl_->backend->solve(z_start.data(), n, times, options, r.z.data() + nd,
+                                    r.delta_logp.data() + n, "trajectory solve");
+    return r;
+  });
 }
 
 GradientResult Flow::gradient(const std::vector<double>& x, const SolverOptions& options,
                               const GradientOptions& gradient_options) {
   validate(options);
-  if (gradient_options.adjoint_rtol < 0 || gradient_options.adjoint_atol < 0 ||
-      !std::isfinite(gradient_options.adjoint_rtol) ||
-      !std::isfinite(gradient_options.adjoint_atol))
-    throw Error(ErrorKind::invalid_argument,
-                "adjoint_rtol and adjoint_atol must be >= 0 (0: same as the forward solve)");
+  detail::validate_gradient_options(gradient_options);
   const std::size_t n = impl_->rows(x, "input points");
-  return impl_->backend->gradient(x.data(), n, impl_->spec(), options, gradient_options);
+  return detail::with_memory_check(n, impl_->model.shape().dim, "points", [&] {
+    return impl_->backend->gradient(x.data(), n, impl_->spec(), options, gradient_options);
+  });
 }
 
 }  // namespace cucnf

@@ -15,15 +15,32 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw Error(ErrorKind::invalid_argument, message);
 }
 
+std::string describe(const ModelShape& s) {
+  return "dim " + std::to_string(s.dim) + ", width " + std::to_string(s.width) + ", hidden " +
+         std::to_string(s.hidden);
+}
+
+}  // namespace
+
+namespace detail {
+
+// The flat layout uses int offsets: the limit keeps every offset far inside them.
 void validate_shape(const ModelShape& s) {
   require(s.dim >= 1 && s.width >= 1 && s.hidden >= 1,
-          "model sizes must be >= 1 (dim " + std::to_string(s.dim) + ", width " +
-              std::to_string(s.width) + ", hidden " + std::to_string(s.hidden) + ")");
-  // The flat layout uses int offsets; keep well inside them.
+          "model sizes must be >= 1 (" + describe(s) + ")");
+  require(s.dim <= kMaxModelSize && s.width <= kMaxModelSize && s.hidden <= kMaxModelSize,
+          "model too large (" + describe(s) + "): each size is limited to " +
+              std::to_string(kMaxModelSize));
   const double count = 3.0 * s.hidden + double(s.hidden) * s.hidden +
                        (double(s.hidden) + 1) * (3.0 * s.width * s.dim + s.width);
-  require(count < 1e9, "model too large: " + std::to_string(count) + " parameters");
+  require(count <= double(kMaxParameterCount),
+          "model too large (" + describe(s) + "): " + std::to_string(std::llround(count)) +
+              " parameters, the limit is " + std::to_string(kMaxParameterCount));
 }
+
+}  // namespace detail
+
+namespace {
 
 void validate_params(const ModelShape& s, const std::vector<double>& params) {
   require(params.size() == s.parameter_count(),
@@ -38,12 +55,15 @@ void validate_params(const ModelShape& s, const std::vector<double>& params) {
 
 }  // namespace
 
+using detail::validate_shape;
+
 std::size_t ModelShape::parameter_count() const {
   const std::size_t h = hidden, p = hyper_outputs();
   return 3 * h + h * h + p * h + p;
 }
 
 std::vector<ParameterTensor> parameter_tensors(const ModelShape& shape) {
+  validate_shape(shape);
   const detail::ParamLayout l = detail::make_param_layout(shape);
   const std::size_t h = shape.hidden, p = l.outputs;
   return {

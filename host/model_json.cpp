@@ -1,5 +1,5 @@
 // The model file: JSON in the PyTorch reference's layout, read and written exactly.
-#include <unistd.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -12,6 +12,7 @@
 
 #include "cucnf/error.hpp"
 #include "cucnf/model.hpp"
+#include "io/durable_file.hpp"
 
 namespace cucnf {
 namespace {
@@ -36,33 +37,62 @@ double number(const json& value, const std::string& name) {
 }
 
 int positive_int(const json& value, const std::string& name) {
-  if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 1 << 24)
+  if (!value.is_number_integer() || value.get<long long>() < 1)
     format_error("\"" + name + "\" must be an integer >= 1");
+  if (value.get<long long>() > kMaxModelSize)
+    format_error("\"" + name + "\" is " + value.dump() + ": model too large, the limit is " +
+                 std::to_string(kMaxModelSize));
   return value.get<int>();
 }
 
-// Reads a tensor of rows x cols (a list of rows for a weight, a flat list for a bias).
-void read_tensor(const json& params, const ParameterTensor& t, std::vector<double>& out) {
+bool is_weight(const ParameterTensor& t) {
+  return t.name.find("weight") != std::string::npos;
+}
+
+// Checks that a tensor is present with rows x cols entries (a list of rows for a weight, a flat
+// list for a bias) without reading its values.
+const json& checked_tensor(const json& params, const ParameterTensor& t) {
   const json& value = member(params, t.name.c_str(), "params");
   const std::string name = "params." + t.name;
   if (!value.is_array() || value.size() != t.rows)
     format_error("\"" + name + "\" must be a list of " + std::to_string(t.rows) +
-                 (t.name.find("weight") != std::string::npos ? " rows" : " numbers") + ", got " +
+                 (is_weight(t) ? " rows" : " numbers") + ", got " +
                  (value.is_array() ? std::to_string(value.size()) + " entries" : "no list"));
-  const bool is_weight = t.name.find("weight") != std::string::npos;
-  for (std::size_t r = 0; r < t.rows; ++r) {
-    if (is_weight) {
-      const json& row = value[r];
-      if (!row.is_array() || row.size() != t.cols)
+  if (is_weight(t))
+    for (std::size_t r = 0; r < t.rows; ++r)
+      if (!value[r].is_array() || value[r].size() != t.cols)
         format_error("\"" + name + "\" row " + std::to_string(r) + " must hold " +
                      std::to_string(t.cols) + " numbers");
+  return value;
+}
+
+void read_tensor(const json& value, const ParameterTensor& t, std::vector<double>& out) {
+  const std::string name = "params." + t.name;
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    if (is_weight(t)) {
       for (std::size_t c = 0; c < t.cols; ++c)
         out[t.offset + r * t.cols + c] =
-            number(row[c], name + "[" + std::to_string(r) + "][" + std::to_string(c) + "]");
+            number(value[r][c], name + "[" + std::to_string(r) + "][" + std::to_string(c) + "]");
     } else {
       out[t.offset + r] = number(value[r], name + "[" + std::to_string(r) + "]");
     }
   }
+}
+
+// The parameter vector of a "params" object: every tensor's size is checked against the shape
+// before the vector is allocated, so the allocation never exceeds what the JSON holds.
+std::vector<double> read_params(const ModelShape& shape, const json& params) {
+  std::vector<ParameterTensor> tensors;
+  try {
+    tensors = parameter_tensors(shape);
+  } catch (const Error& e) {
+    format_error(e.what());
+  }
+  std::vector<const json*> values;
+  for (const ParameterTensor& t : tensors) values.push_back(&checked_tensor(params, t));
+  std::vector<double> out(shape.parameter_count());
+  for (std::size_t i = 0; i < tensors.size(); ++i) read_tensor(*values[i], tensors[i], out);
+  return out;
 }
 
 json write_tensor(const std::vector<double>& params, const ParameterTensor& t) {
@@ -103,9 +133,7 @@ std::vector<double> parameters_from_json(const ModelShape& shape, const std::str
   } catch (const json::exception& e) {
     format_error(std::string("malformed parameters JSON: ") + e.what());
   }
-  std::vector<double> values(shape.parameter_count());
-  for (const ParameterTensor& t : parameter_tensors(shape)) read_tensor(params, t, values);
-  return values;
+  return read_params(shape, params);
 }
 
 Model Model::from_json(const std::string& text) {
@@ -126,9 +154,7 @@ Model Model::from_json(const std::string& text) {
   const double t0 = number(member(doc, "t0", ""), "t0");
   const double t1 = number(member(doc, "t1", ""), "t1");
   const double variance = number(member(doc, "base_variance", ""), "base_variance");
-  const json& params_json = member(doc, "params", "");
-  std::vector<double> params(shape.parameter_count());
-  for (const ParameterTensor& t : parameter_tensors(shape)) read_tensor(params_json, t, params);
+  std::vector<double> params = read_params(shape, member(doc, "params", ""));
   try {
     return Model(shape, t0, t1, variance, std::move(params));
   } catch (const Error& e) {
@@ -137,6 +163,9 @@ Model Model::from_json(const std::string& text) {
 }
 
 Model Model::load(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Error(ErrorKind::io, "cannot read model file '" + path + "': it is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw Error(ErrorKind::io, "cannot open model file '" + path + "': " + std::strerror(errno));
@@ -164,23 +193,7 @@ std::string Model::to_json() const {
 }
 
 void Model::save(const std::string& path) const {
-  const std::string text = to_json();
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw Error(ErrorKind::io, "cannot write '" + tmp + "': " + std::strerror(errno));
-  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size() &&
-                       std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-  const int write_errno = errno;
-  if (std::fclose(f) != 0 || !written) {
-    std::remove(tmp.c_str());
-    throw Error(ErrorKind::io, "cannot write '" + tmp + "': " + std::strerror(write_errno));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int rename_errno = errno;
-    std::remove(tmp.c_str());
-    throw Error(ErrorKind::io,
-                "cannot rename '" + tmp + "' to '" + path + "': " + std::strerror(rename_errno));
-  }
+  detail::write_file_durably(path, to_json());
 }
 
 }  // namespace cucnf

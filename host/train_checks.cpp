@@ -6,6 +6,18 @@
 
 namespace cucnf::detail {
 
+void validate_gradient_options(const GradientOptions& o) {
+  if (o.adjoint != Adjoint::continuous && o.adjoint != Adjoint::discrete)
+    throw Error(ErrorKind::invalid_argument,
+                "unknown adjoint value " + std::to_string(static_cast<int>(o.adjoint)) +
+                    " (valid: Adjoint::continuous, Adjoint::discrete)");
+  if (!(o.adjoint_rtol >= 0 && std::isfinite(o.adjoint_rtol) && o.adjoint_atol >= 0 &&
+        std::isfinite(o.adjoint_atol)))
+    throw Error(ErrorKind::invalid_argument,
+                "adjoint_rtol and adjoint_atol must be finite and >= 0 (0: same as the forward "
+                "solve)");
+}
+
 void check_finite_loss(double loss) {
   if (!std::isfinite(loss))
     throw Error(ErrorKind::non_finite_state,

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "backend.hpp"
+#include "core/checked_size.hpp"
 #include "cucnf/error.hpp"
 
 namespace cucnf {
@@ -21,8 +22,7 @@ void validate(const TrainOptions& o) {
   require(o.adam.beta1 >= 0 && o.adam.beta1 < 1, "beta1 must be in [0, 1)");
   require(o.adam.beta2 >= 0 && o.adam.beta2 < 1, "beta2 must be in [0, 1)");
   require(std::isfinite(o.adam.eps) && o.adam.eps > 0, "eps must be > 0");
-  require(o.gradient.adjoint_rtol >= 0 && o.gradient.adjoint_atol >= 0,
-          "adjoint_rtol and adjoint_atol must be >= 0 (0: same as the forward solve)");
+  detail::validate_gradient_options(o.gradient);
 }
 
 }  // namespace
@@ -36,6 +36,11 @@ struct Trainer::Impl {
   std::int64_t iteration = 0;
 
   IterationReport run(const double* batch, std::size_t n) {
+    return detail::with_memory_check(n, model.shape().dim, "batch points",
+                                     [&] { return run_checked(batch, n); });
+  }
+
+  IterationReport run_checked(const double* batch, std::size_t n) {
     const auto start = std::chrono::steady_clock::now();
     detail::TrainStepRequest r;
     r.batch = batch;

@@ -1,11 +1,13 @@
 // AtomicFile: write to a temporary beside the destination, then rename(2) over it.
 #include "atomic_file.hpp"
 
-#include <unistd.h>
+#include <signal.h>
+#include <sys/types.h>
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
+#include <filesystem>
+#include <regex>
 #include <utility>
 
 #include "cucnf/error.hpp"
@@ -13,20 +15,41 @@
 namespace cucnf::cli {
 
 AtomicFile::AtomicFile(std::string path)
-    : path_(std::move(path)), temp_path_(path_ + ".tmp." + std::to_string(::getpid())) {}
+    : path_(std::move(path)), target_(detail::resolve_output(path_)) {}
 
 AtomicFile::~AtomicFile() {
-  if (!committed_) std::remove(temp_path_.c_str());
+  if (!committed_) remove_temporary();
+}
+
+void AtomicFile::remove_temporary() const {
+  if (!target_.direct) std::remove(target_.write_path.c_str());
 }
 
 void AtomicFile::commit() {
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) fail(std::strerror(errno));
+  detail::commit_output(target_, path_);
   committed_ = true;
 }
 
 void AtomicFile::fail(const std::string& reason) {
-  std::remove(temp_path_.c_str());
+  remove_temporary();
+  committed_ = true;
   throw Error(ErrorKind::io, "cannot write '" + path_ + "': " + reason);
+}
+
+int remove_stale_temporaries(const std::string& dir) {
+  namespace fs = std::filesystem;
+  static const std::regex kTemporary(R"(.+\.tmp\.([0-9]{1,9}))");
+  int removed = 0;
+  std::error_code error;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
+    std::smatch match;
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file(error) || !std::regex_match(name, match, kTemporary)) continue;
+    const pid_t pid = pid_t(std::stol(match[1].str()));
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;  // its writer may still be running
+    removed += fs::remove(entry.path(), error) ? 1 : 0;
+  }
+  return removed;
 }
 
 }  // namespace cucnf::cli

@@ -6,9 +6,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
+#include <type_traits>
 
+#include "atomic_file.hpp"
 #include "commands.hpp"
 #include "common_flags.hpp"
 #include "files.hpp"
@@ -22,6 +26,13 @@ namespace cucnf::cli {
 namespace {
 
 volatile std::sig_atomic_t g_interrupted = 0;
+
+// The ranges of the counts (flags and saved settings alike). --width and --hidden: each at
+// most the model file's limit, 2^24.
+constexpr long double kMaxModelSize = 16777216;
+constexpr long double kMaxIterations = 1e12;
+constexpr long double kMaxBatch = 1e7;
+constexpr long double kMaxEvalPoints = 1e9;
 
 // The target density is exact and cheap: drawn finer than the model's grid.
 constexpr int kTargetResolution = 300;
@@ -50,6 +61,7 @@ struct RingsOptions {
   int grid = 100;
   int frames = 40;
   std::size_t frame_samples = 2000;
+  std::map<std::string, const CLI::Option*> flags;  ///< settings key -> its flag
 };
 
 nlohmann::json settings_json(const RingsOptions& o) {
@@ -106,35 +118,96 @@ nlohmann::json nfe_summary(const std::vector<LossRow>& rows, bool forward) {
   return {{"median", median(v)}, {"mean", sum / v.size()}, {"max", max}, {"last", v.back()}};
 }
 
-void run_rings(const RingsOptions& o) {
+// Takes a resumed run's saved settings for every flag not given on the command line, so the
+// run continues as it started; says which were taken and which the command line overrides.
+void take_saved_settings(RingsOptions& o, const nlohmann::json& saved) {
+  std::string taken, overridden;
+  auto take = [&](const char* key, auto& field) {
+    if (!saved.is_object() || !saved.contains(key)) return;
+    const CLI::Option* flag = o.flags.at(key);
+    using T = std::decay_t<decltype(field)>;
+    T value;
+    try {
+      value = saved.at(key).get<T>();
+    } catch (const nlohmann::json::exception&) {
+      throw Error(ErrorKind::model_format, "model file '" + o.resume + "': training.settings." +
+                                               key +
+                                               " has the wrong type: " + saved.at(key).dump());
+    }
+    std::ostringstream text;
+    text << flag->get_name() << " " << (flag->count() ? field : value);
+    if (flag->count() == 0) {
+      field = value;
+      taken += (taken.empty() ? "" : ", ") + text.str();
+    } else if (value != field) {
+      overridden += (overridden.empty() ? "" : ", ") + text.str();
+    }
+  };
+  take("iterations", o.iterations);
+  take("batch", o.batch);
+  take("method", o.solver.method);
+  take("rtol", o.solver.rtol);
+  take("atol", o.solver.atol);
+  take("adjoint", o.adjoint);
+  take("seminorm", o.seminorm);
+  take("lr", o.lr);
+  take("beta1", o.beta1);
+  take("beta2", o.beta2);
+  take("eps", o.eps);
+  take("data_seed", o.data_seed);
+  take("device", o.device.device);
+  take("precision", o.device.precision);
+  take("eval_points", o.eval_points);
+  take("eval_method", o.eval_method);
+  // Saved counts pass the ranges the flags have.
+  auto in_range = [&](const char* key, long double value, long double min, long double max) {
+    if (value < min || value > max)
+      throw Error(ErrorKind::model_format,
+                  "model file '" + o.resume + "': training.settings." + key + " is out of range");
+  };
+  in_range("iterations", o.iterations, 0, kMaxIterations);
+  in_range("batch", o.batch, 1, kMaxBatch);
+  in_range("eval_points", o.eval_points, 1, kMaxEvalPoints);
+  if (!taken.empty()) std::cerr << "cucnf rings: saved settings taken: " << taken << "\n";
+  if (!overridden.empty())
+    std::cerr << "cucnf rings: saved settings overridden on the command line: " << overridden
+              << "\n";
+}
+
+void run_rings(RingsOptions o) {
   namespace fs = std::filesystem;
+  // The model: resumed (with Adam's state and settings when the file has them) or fresh.
+  std::optional<Checkpoint> resumed;
+  if (!o.resume.empty()) {
+    resumed = load_training_checkpoint(o.resume);
+    std::cerr << "cucnf rings: resuming " << o.resume
+              << " (its model's sizes, interval and base variance are used)\n";
+    if (resumed->state) take_saved_settings(o, resumed->state->settings);
+  }
   const TrainOptions options = train_options(o);
   SolverOptions eval;
   eval.method = parse_method(o.eval_method);
   eval.rtol = eval.atol = 1e-5;
   validate(eval);
-  if (o.iterations < 0 || o.save_every < 1 || o.grid < 8 || o.frames < 2 || o.frame_samples < 1)
-    throw Error(ErrorKind::invalid_argument,
-                "need --iters >= 0, --save-every >= 1, --grid >= 8, --frames >= 2, "
-                "--frame-samples >= 1");
-  fs::create_directories(o.out);
-  const std::string model_path = (fs::path(o.out) / "model.json").string();
-  const std::string loss_csv = (fs::path(o.out) / "loss.csv").string();
-
-  // The model: resumed (with Adam's state when the file has it) or freshly initialised.
-  std::optional<Checkpoint> resumed;
-  if (!o.resume.empty()) resumed = load_training_checkpoint(o.resume);
-  if (resumed)
-    std::cerr << "cucnf rings: resuming " << o.resume
-              << " (its model's sizes, interval and base variance are used)\n";
   Model initial =
       resumed ? resumed->model
               : Model::initialize({2, o.width, o.hidden}, o.seed, o.t0, o.t1, o.base_variance);
   Trainer trainer(initial, options, device(o.device), precision(o.device));
+
+  // Every option is valid: now the output directory.
+  fs::create_directories(o.out);
+  if (const int stale = remove_stale_temporaries(o.out))
+    std::cerr << "cucnf rings: removed " << stale << " temporary file(s) of an interrupted save\n";
+  const std::string model_path = (fs::path(o.out) / "model.json").string();
+  const std::string loss_csv = (fs::path(o.out) / "loss.csv").string();
   LossLog log;
   if (resumed && resumed->state) {
     trainer.set_adam_state(resumed->state->adam);
     log.read_csv(loss_csv, trainer.iteration());
+    if (log.rows().size() != std::size_t(trainer.iteration()))
+      std::cerr << "cucnf rings: warning: " << loss_csv << " has " << log.rows().size()
+                << " rows for the " << trainer.iteration()
+                << " iterations done; the loss record has gaps\n";
   }
   std::cerr << "cucnf rings: training on " << trainer.device_description();
   if (trainer.device() == Device::cpu)
@@ -148,9 +221,11 @@ void run_rings(const RingsOptions& o) {
                     : std::string())
             << "\n";
 
+  // The record first: a kill between the two leaves loss.csv ahead of model.json, and a resume
+  // takes its rows up to the model's iteration, so none is ever missing.
   auto checkpoint = [&] {
-    save_training_checkpoint(model_path, trainer.model(), {trainer.adam_state(), settings_json(o)});
     log.write_csv(loss_csv);
+    save_training_checkpoint(model_path, trainer.model(), {trainer.adam_state(), settings_json(o)});
   };
 
   g_interrupted = 0;
@@ -255,8 +330,11 @@ void add_rings_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "rings", "the bundled demo: train on the rings data, write the model and pictures to --out");
   cmd->add_option("--iters", o->iterations, "training iterations (in all, when resuming)")
+      ->check(whole_number(0, kMaxIterations))
       ->capture_default_str();
-  cmd->add_option("--batch", o->batch, "fresh rings points per iteration")->capture_default_str();
+  cmd->add_option("--batch", o->batch, "fresh rings points per iteration")
+      ->check(whole_number(1, kMaxBatch))
+      ->capture_default_str();
   add_solver_flags(*cmd, o->solver, "fehlberg2");
   cmd->add_option("--adjoint", o->adjoint, "continuous or discrete")->capture_default_str();
   cmd->add_flag("--seminorm", o->seminorm, "leave a_theta out of the backward error norm");
@@ -264,32 +342,65 @@ void add_rings_command(CLI::App& app) {
   cmd->add_option("--beta1", o->beta1, "Adam beta1")->capture_default_str();
   cmd->add_option("--beta2", o->beta2, "Adam beta2")->capture_default_str();
   cmd->add_option("--eps", o->eps, "Adam epsilon")->capture_default_str();
-  cmd->add_option("--width", o->width, "planar width K")->capture_default_str();
-  cmd->add_option("--hidden", o->hidden, "hypernetwork hidden width H")->capture_default_str();
+  cmd->add_option("--width", o->width, "planar width K")
+      ->check(whole_number(1, kMaxModelSize))
+      ->capture_default_str();
+  cmd->add_option("--hidden", o->hidden, "hypernetwork hidden width H")
+      ->check(whole_number(1, kMaxModelSize))
+      ->capture_default_str();
   cmd->add_option("--t0", o->t0, "start of the flow (base distribution)")->capture_default_str();
   cmd->add_option("--t1", o->t1, "end of the flow (data)")->capture_default_str();
   cmd->add_option("--base-variance", o->base_variance, "variance of the base N(0, s^2 I)")
       ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "seed of the model's initialisation")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "seed of the model's initialisation")
+      ->check(whole_number(0, kMaxSeed))
+      ->capture_default_str();
   cmd->add_option("--data-seed", o->data_seed, "seed of the training and held-out data")
+      ->check(whole_number(0, kMaxSeed - 1))
       ->capture_default_str();
   add_device_flags(*cmd, o->device);
   cmd->add_option("--out", o->out, "output directory")->capture_default_str();
-  cmd->add_option("--resume", o->resume, "continue from a model.json written by this command");
+  cmd->add_option("--resume", o->resume,
+                  "continue from a model.json written by this command, with its saved settings "
+                  "unless flags override them");
   cmd->add_option("--save-every", o->save_every, "save model.json every N iterations")
+      ->check(whole_number(1, 1e12))
       ->capture_default_str();
   cmd->add_option("--log-every", o->log_every,
                   "progress line every N iterations when not on a terminal")
+      ->check(whole_number(1, 1e9))
       ->capture_default_str();
   cmd->add_option("--eval-points", o->eval_points, "fresh points for the held-out NLL")
+      ->check(whole_number(1, kMaxEvalPoints))
       ->capture_default_str();
   cmd->add_option("--eval-method", o->eval_method, "solver of the evaluation (rtol 1e-5)")
       ->capture_default_str();
   cmd->add_option("--grid", o->grid, "density pictures: grid points per side")
+      ->check(whole_number(8, 2000))
       ->capture_default_str();
-  cmd->add_option("--frames", o->frames, "frames of samples.gif")->capture_default_str();
+  cmd->add_option("--frames", o->frames, "frames of samples.gif")
+      ->check(whole_number(2, 1000))
+      ->capture_default_str();
   cmd->add_option("--frame-samples", o->frame_samples, "samples shown in samples.gif")
+      ->check(whole_number(1, 1e6))
       ->capture_default_str();
+  const std::pair<const char*, const char*> resumable[] = {{"iterations", "--iters"},
+                                                           {"batch", "--batch"},
+                                                           {"method", "--method"},
+                                                           {"rtol", "--rtol"},
+                                                           {"atol", "--atol"},
+                                                           {"adjoint", "--adjoint"},
+                                                           {"seminorm", "--seminorm"},
+                                                           {"lr", "--lr"},
+                                                           {"beta1", "--beta1"},
+                                                           {"beta2", "--beta2"},
+                                                           {"eps", "--eps"},
+                                                           {"data_seed", "--data-seed"},
+                                                           {"device", "--device"},
+                                                           {"precision", "--precision"},
+                                                           {"eval_points", "--eval-points"},
+                                                           {"eval_method", "--eval-method"}};
+  for (const auto& [key, flag] : resumable) o->flags[key] = cmd->get_option(flag);
   cmd->callback([o] { run_rings(*o); });
 }
 

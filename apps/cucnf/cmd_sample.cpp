@@ -10,6 +10,8 @@
 namespace cucnf::cli {
 namespace {
 
+constexpr long double kMaxSamples = 1e9;
+
 struct SampleOptions {
   std::string model;
   std::size_t count = 0;
@@ -50,8 +52,12 @@ void add_sample_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "sample", "draw samples x (rows of x0..x{D-1}, log_prob) by the sampling direction t0 -> t1");
   cmd->add_option("--model", o->model, "model file (JSON)")->required();
-  cmd->add_option("-n,--count", o->count, "number of samples")->required();
-  cmd->add_option("--seed", o->seed, "seed of the base draws")->capture_default_str();
+  cmd->add_option("-n,--count", o->count, "number of samples")
+      ->required()
+      ->check(whole_number(1, kMaxSamples));
+  cmd->add_option("--seed", o->seed, "seed of the base draws")
+      ->check(whole_number(0, kMaxSeed))
+      ->capture_default_str();
   cmd->add_option("--output", o->output, "CSV to write ('-' = stdout)")->capture_default_str();
   add_solver_flags(*cmd, o->solver, "dopri5");
   add_device_flags(*cmd, o->device);

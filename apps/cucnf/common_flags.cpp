@@ -1,8 +1,27 @@
 #include "common_flags.hpp"
 
+#include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 namespace cucnf::cli {
+
+CLI::Validator whole_number(long double min, long double max) {
+  std::ostringstream range;
+  range.precision(21);
+  range << min << " to " << max;
+  const std::string bounds = range.str();
+  return CLI::Validator(
+      [min, max, bounds](std::string& input) -> std::string {
+        char* end = nullptr;
+        const long double v = std::strtold(input.c_str(), &end);
+        const bool whole = !input.empty() && end == input.c_str() + input.size() &&
+                           std::isfinite(v) && v == std::floor(v);
+        if (whole && v >= min && v <= max) return {};
+        return "must be a whole number from " + bounds + " (got '" + input + "')";
+      },
+      "INT in [" + bounds + "]");
+}
 
 void add_solver_flags(CLI::App& cmd, SolverFlags& flags, const std::string& method) {
   flags.method = method;
@@ -18,6 +37,7 @@ void add_solver_flags(CLI::App& cmd, SolverFlags& flags, const std::string& meth
                  "fixed-step methods: the step; adaptive: the first step (0 = automatic)")
       ->capture_default_str();
   cmd.add_option("--max-steps", flags.max_steps, "fail after this many step attempts")
+      ->check(whole_number(1, 1e15))
       ->capture_default_str();
 }
 

@@ -26,6 +26,12 @@ void add_solver_flags(CLI::App& cmd, SolverFlags& flags, const std::string& meth
 /// --device auto|cpu|cuda, --precision float32|float64.
 void add_device_flags(CLI::App& cmd, DeviceFlags& flags);
 
+/// Accepts a whole number in [min, max] (bounds inclusive; exact up to 2^64), so negative
+/// values cannot wrap round an unsigned option and no count exceeds what the program can hold.
+CLI::Validator whole_number(long double min, long double max);
+/// The largest seed: 2^64 - 1.
+constexpr long double kMaxSeed = 18446744073709551615.0L;
+
 SolverOptions solver_options(const SolverFlags& flags);
 /// "continuous" or "discrete"; throws cucnf::Error otherwise.
 Adjoint parse_adjoint(const std::string& name);

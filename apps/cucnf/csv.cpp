@@ -39,6 +39,16 @@ bool parse_number(const std::string& text, double& out) {
   return end == t.c_str() + t.size();
 }
 
+// A header names columns: no cell of it is a number. ("1.0.0,2" is a bad row, not a header.)
+bool is_header(const std::vector<std::string>& cells) {
+  double probe;
+  for (const std::string& cell : cells)
+    if (parse_number(cell, probe)) return false;
+  return true;
+}
+
+const std::string kByteOrderMark = "\xEF\xBB\xBF";
+
 [[noreturn]] void bad_input(const std::string& where, const std::string& what) {
   throw Error(ErrorKind::invalid_argument, where + ": " + what);
 }
@@ -46,24 +56,26 @@ bool parse_number(const std::string& text, double& out) {
 }  // namespace
 
 Points read_points(const std::string& path, int dim, const std::string& columns_meaning) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (path != "-") {
-    file.open(path);
-    if (!file) throw Error(ErrorKind::io, "cannot open '" + path + "': " + std::strerror(errno));
-    in = &file;
-  }
+  if (path == "-") return parse_points(std::cin, path, dim, columns_meaning);
+  std::ifstream file(path);
+  if (!file) throw Error(ErrorKind::io, "cannot open '" + path + "': " + std::strerror(errno));
+  return parse_points(file, path, dim, columns_meaning);
+}
+
+Points parse_points(std::istream& input, const std::string& path, int dim,
+                    const std::string& columns_meaning) {
+  std::istream* in = &input;
   Points points;
   std::string line;
   std::size_t line_no = 0;
   bool first_data_line = true;
   while (std::getline(*in, line)) {
     ++line_no;
+    if (line_no == 1 && line.rfind(kByteOrderMark, 0) == 0) line.erase(0, kByteOrderMark.size());
     const std::string content = trim(line);
     if (content.empty() || content[0] == '#') continue;
     const std::vector<std::string> cells = split(content);
-    double probe;
-    if (first_data_line && !parse_number(cells[0], probe)) {  // a header
+    if (first_data_line && is_header(cells)) {
       first_data_line = false;
       continue;
     }

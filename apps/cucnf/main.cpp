@@ -1,6 +1,7 @@
 // cucnf: the command-line program (log-densities, sampling, gradients, the rings demo).
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <new>
 
 #include "commands.hpp"
 #include "cucnf/cucnf.hpp"
@@ -21,6 +22,9 @@ int main(int argc, char** argv) {
   } catch (const cucnf::cli::Interrupted& e) {
     std::cerr << "cucnf: " << e.what() << "\n";
     return 130;
+  } catch (const std::bad_alloc&) {  // an allocation the library does not size itself
+    std::cerr << "cucnf: error: out of memory\n";
+    return 1;
   } catch (const std::exception& e) {  // cucnf::Error from a subcommand, or the C++ library
     std::cerr << "cucnf: error: " << e.what() << "\n";
     return 1;

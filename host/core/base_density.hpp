@@ -7,10 +7,18 @@
 namespace cucnf::detail {
 
 /// log N(z; 0, variance I) for one point of dimension dim.
+/// log(2 pi) + log(s^2), not log(2 pi s^2), and |z|^2 / s^2 scaled when |z|^2 overflows: finite
+/// for every finite variance (1e308 included).
 inline double base_log_density(const double* z, int dim, double variance) {
   double sq = 0.0;
   for (int j = 0; j < dim; ++j) sq += z[j] * z[j];
-  return -0.5 * sq / variance - 0.5 * dim * std::log(2.0 * M_PI * variance);
+  double quadratic = sq / variance;
+  if (!std::isfinite(sq)) {
+    const double s = std::sqrt(variance);
+    quadratic = 0.0;
+    for (int j = 0; j < dim; ++j) quadratic += (z[j] / s) * (z[j] / s);
+  }
+  return -0.5 * quadratic - 0.5 * dim * (std::log(2.0 * M_PI) + std::log(variance));
 }
 
 /// L = -(1/n) sum_i [log N(z0_i) - l0_i], from the end state of a density solve.

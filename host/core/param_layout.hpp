@@ -20,6 +20,11 @@ struct ParamLayout {
   int p_w, p_u, p_g, p_b;
 };
 
+/// Throws Error(invalid_argument) unless every size is in [1, kMaxModelSize] and the parameter
+/// count is at most kMaxParameterCount, which keeps every offset below inside an int.
+void validate_shape(const ModelShape& s);
+
+/// The layout of a shape that passed validate_shape.
 inline ParamLayout make_param_layout(const ModelShape& s) {
   ParamLayout l{};
   l.dim = s.dim;

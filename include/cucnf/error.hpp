@@ -18,6 +18,7 @@ enum class ErrorKind {
   non_finite_state,     ///< the state or its derivative became NaN or infinite during a solve
   cuda_unavailable,     ///< CUDA was asked for but no usable GPU is present
   cuda_failure,         ///< a CUDA runtime or cuBLAS call failed
+  out_of_memory,        ///< host memory for the requested sizes could not be allocated
 };
 
 /// Returns a stable lower-case name for an ErrorKind ("step_size_underflow", ...).

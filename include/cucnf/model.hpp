@@ -10,6 +10,12 @@
 
 namespace cucnf {
 
+/// The size limit of a model: at most 2^24 in each of D, K, H and at most 2^26 parameters in all
+/// (512 MiB as float64). Larger shapes are rejected (Error(invalid_argument), or
+/// Error(model_format) from a file) before anything is allocated for them.
+inline constexpr int kMaxModelSize = 1 << 24;
+inline constexpr std::size_t kMaxParameterCount = std::size_t(1) << 26;
+
 /// Sizes of a model: state dimension D, planar width K, hypernetwork hidden width H (all >= 1).
 struct CUCNF_API ModelShape {
   int dim = 2;      ///< D
@@ -39,6 +45,7 @@ struct ParameterTensor {
 
 /// The six tensors of a shape, in file and vector order: fc1.weight (H x 1), fc1.bias (H),
 /// fc2.weight (H x H), fc2.bias (H), fc3.weight (P x H), fc3.bias (P), with P = 3KD + K.
+/// Throws Error(invalid_argument) for a shape beyond the size limit (kMaxParameterCount).
 CUCNF_API std::vector<ParameterTensor> parameter_tensors(const ModelShape& shape);
 
 /// A parameter-layout vector (a model's parameters, a gradient, Adam's moments) as the JSON
@@ -73,16 +80,21 @@ class CUCNF_API Model {
   static Model initialize(ModelShape shape, std::uint64_t seed, double t0 = 0.0, double t1 = 10.0,
                           double base_variance = 0.1);
 
-  /// Reads a model file. Throws Error(io) if it cannot be read and Error(model_format), naming
-  /// the file and the offending key, if it is malformed, truncated or inconsistent.
+  /// Reads a model file. Throws Error(io) if it cannot be read (or is a directory) and
+  /// Error(model_format), naming the file and the offending key, if it is malformed, truncated
+  /// or inconsistent. The shape is checked against the size limit, and every tensor's length
+  /// against the shape, before the parameters are allocated: a file of n bytes never makes the
+  /// loader allocate much more than n bytes.
   static Model load(const std::string& path);
   /// Parses model JSON text (the file format above). Throws Error(model_format).
   static Model from_json(const std::string& text);
 
   /// Serialises to the file format (params as nested lists, exact round trip).
   std::string to_json() const;
-  /// Writes the model file atomically: to "<path>.tmp.<pid>" first, then rename(2) over `path`,
-  /// so an interrupted save never leaves a damaged file. Throws Error(io).
+  /// Writes the model file atomically and durably: to "<path>.tmp.<pid>" first, synced, then
+  /// rename(2) over `path` and the directory synced, so an interrupted save or a power loss
+  /// leaves the old file or the new one. A symbolic link is followed (the link stays); a FIFO
+  /// or device is written directly. Throws Error(io).
   void save(const std::string& path) const;
 
   /// The sizes D, K, H.

@@ -151,7 +151,7 @@ TEST(Cli, BadInputGivesOneClearLine) {
       {"logp" + model + " --input " + good + " --method rk4", "needs step_size > 0"},
       {"logp" + model + " --input " + good + " --max-steps 2", "max_num_steps = 2"},
       {"logp" + model + " --input " + (dir / "missing.csv").string(), "cannot open"},
-      {"sample" + model + " -n 0", "number of samples must be >= 1"},
+      {"sample" + model + " -n 0", "--count: must be a whole number from 1"},
       {"grad" + model + " --input " + good + " --adjoint backwards", "unknown adjoint"},
   };
   for (const Case& c : cases) {

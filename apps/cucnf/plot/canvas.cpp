@@ -7,6 +7,7 @@
 
 #include "atomic_file.hpp"
 #include "cucnf/error.hpp"
+#include "font_cache.hpp"
 
 namespace cucnf::cli::plot {
 namespace {
@@ -25,6 +26,7 @@ Canvas::Canvas(int width, int height)
       height_(height),
       surface_(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height)),
       cr_(cairo_create(surface_)) {
+  release_font_caches_at_exit();
   if (cairo_status(cr_) != CAIRO_STATUS_SUCCESS) {
     const std::string reason = cairo_status_to_string(cairo_status(cr_));
     cairo_destroy(cr_);
@@ -85,7 +87,7 @@ void Canvas::draw_text(double x, double y, const std::string& text, const TextSt
 void Canvas::write_png(const std::string& path) const {
   AtomicFile file(path);
   errno = 0;
-  const cairo_status_t status = cairo_surface_write_to_png(surface_, file.temp_path().c_str());
+  const cairo_status_t status = cairo_surface_write_to_png(surface_, file.write_path().c_str());
   if (status != CAIRO_STATUS_SUCCESS) {
     // cairo only says "error while writing to output stream"; errno from its fopen/fwrite
     // usually says why (no such directory, disk full).

@@ -55,7 +55,7 @@ GifWriter::GifWriter(const std::string& path, int width, int height)
   // Opened here rather than by EGifOpenFileName, which creates files readable by their owner
   // only; this way the GIF gets the usual permissions (0666 less the umask), as the PNGs do.
   const int descriptor =
-      ::open(file_.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+      ::open(file_.write_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (descriptor < 0) file_.fail(std::strerror(errno));
   int error = 0;
   gif_ = EGifOpenFileHandle(descriptor, &error);  // owns the descriptor from here on

@@ -33,10 +33,12 @@ std::vector<double> grid_points(const plot::Grid& g) {
   return points;
 }
 
+// As the library's: log(2 pi) + log(s^2), which stays finite for any finite variance.
 double base_log_density(const double* z, int dim, double variance) {
-  double sq = 0;
-  for (int j = 0; j < dim; ++j) sq += z[j] * z[j];
-  return -0.5 * sq / variance - 0.5 * dim * std::log(2 * M_PI * variance);
+  const double s = std::sqrt(variance);
+  double quadratic = 0;
+  for (int j = 0; j < dim; ++j) quadratic += (z[j] / s) * (z[j] / s);
+  return -0.5 * quadratic - 0.5 * dim * (std::log(2 * M_PI) + std::log(variance));
 }
 
 }  // namespace

@@ -5,11 +5,13 @@
 #include <sstream>
 
 #include "csv.hpp"
+#include "cucnf/error.hpp"
 
 namespace cucnf::cli {
 namespace {
 
 constexpr double kMomentum = 0.97;
+constexpr double kMaxCount = 1e15;
 const std::vector<std::string> kColumns = {"iteration",         "loss",
                                            "running_loss",      "nfe_forward",
                                            "nfe_backward",      "accepted_forward",
@@ -63,6 +65,12 @@ void LossLog::read_csv(const std::string& path, std::int64_t last) {
   rows_.clear();
   for (std::size_t i = 0; i < table.rows; ++i) {
     const double* v = &table.values[i * kColumns.size()];
+    // Counts must be whole and in range before they are converted (1e30 would be undefined).
+    for (std::size_t c : {0, 3, 4, 5, 6, 7, 8})
+      if (!(v[c] >= 0 && v[c] <= kMaxCount && v[c] == std::floor(v[c])))
+        throw Error(ErrorKind::invalid_argument, path + ": row " + std::to_string(i + 1) + ": " +
+                                                     kColumns[c] +
+                                                     " must be a whole number from 0 to 1e15");
     LossRow r;
     r.iteration = std::int64_t(v[0]);
     if (r.iteration > last) break;

@@ -21,26 +21,36 @@ void save_training_checkpoint(const std::string& path, const Model& model,
 }
 
 Checkpoint load_training_checkpoint(const std::string& path) {
-  Checkpoint c{Model::load(path), std::nullopt};
-  std::ifstream in(path);
+  Model::load(path);  // the I/O and model errors, naming the file
+  std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   try {
-    const nlohmann::json doc = nlohmann::json::parse(text.str());
+    return checkpoint_from_json(text.str());
+  } catch (const Error& e) {
+    throw Error(e.kind(), "model file '" + path + "': " + e.what());
+  }
+}
+
+Checkpoint checkpoint_from_json(const std::string& text) {
+  Checkpoint c{Model::from_json(text), std::nullopt};
+  try {
+    const nlohmann::json doc = nlohmann::json::parse(text);
     if (!doc.contains("training")) return c;
     const nlohmann::json& training = doc.at("training");
     TrainingState s;
     const nlohmann::json& adam = training.at("adam");
-    s.adam.step = adam.at("step").get<std::int64_t>();
+    const nlohmann::json& step = adam.at("step");
+    if (!step.is_number_integer() || step.get<long double>() < 0 || step.get<long double>() > 1e12)
+      throw Error(ErrorKind::model_format,
+                  "training.adam.step must be a whole number from 0 to 1e12, got " + step.dump());
+    s.adam.step = step.get<std::int64_t>();
     s.adam.m = parameters_from_json(c.model.shape(), adam.at("m").dump());
     s.adam.v = parameters_from_json(c.model.shape(), adam.at("v").dump());
     if (training.contains("settings")) s.settings = training.at("settings");
     c.state = std::move(s);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorKind::model_format,
-                "model file '" + path + "': unreadable training section: " + e.what());
-  } catch (const Error& e) {
-    throw Error(ErrorKind::model_format, "model file '" + path + "': " + e.what());
+    throw Error(ErrorKind::model_format, std::string("unreadable training section: ") + e.what());
   }
   return c;
 }

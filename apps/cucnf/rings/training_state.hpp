@@ -26,5 +26,7 @@ struct Checkpoint {
 
 /// Reads a model file, with its training state if it has one. Throws cucnf::Error.
 Checkpoint load_training_checkpoint(const std::string& path);
+/// The same from the file's text. Throws cucnf::Error(model_format) (a fuzz target's entry).
+Checkpoint checkpoint_from_json(const std::string& text);
 
 }  // namespace cucnf::cli
