@@ -7,7 +7,7 @@
 
 #include "core/integrate.hpp"
 #include "cucnf/device.hpp"
-#include "device_buffer.hpp"
+#include "cuda/device_buffer.hpp"
 #include "discrete_adjoint.hpp"
 
 namespace cucnf::detail {
