@@ -27,7 +27,7 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::device_gradient(
   const Tableau& tab = tableau(options.method);
   DeviceGradient result{};
   const SolveDims fdims = make_dims(N, layout_, false, false, sizeof(Real));
-  SolveBuffers<Real> fb = cnf_.prepare(fdims, layout_, tab, 0, theta_.data());
+  SolveBuffers<Real> fb = cnf_.prepare(fdims, layout_, tab, 0, theta_.data(), stream_);
   const ControlParams fparams = control_params(options);
   CudaRk<Real> forward(fb, fdims, layout_, tab, fparams, pinned_.data(), stream_);
   result.forward =
@@ -35,10 +35,10 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::device_gradient(
 
   // Augmented state at t0, and the loss.
   const SolveDims adims = make_dims(N, layout_, true, !gradient_options.seminorm, sizeof(Real));
-  SolveBuffers<Real> ab = adjoint_.prepare(adims, layout_, tab, 0, theta_.data());
-  nll_.reserve(std::size_t(N) + 1);
+  SolveBuffers<Real> ab = adjoint_.prepare(adims, layout_, tab, 0, theta_.data(), stream_);
+  nll_.reserve(std::size_t(N) + 1, stream_);
   const size_t scratch_bytes = sum_scratch_bytes(N);
-  sum_scratch_.reserve(scratch_bytes);
+  sum_scratch_.reserve(scratch_bytes, stream_);
   launch_adjoint_init(forward.state(), ab.y[0], nll_.data(), N, D, spec.base_variance, stream_);
   launch_sum(nll_.data(), nll_.data() + N, N, sum_scratch_.data(), scratch_bytes, stream_);
   CUCNF_CUDA_CHECK(cudaMemsetAsync(ab.theta[0], 0, layout_.total * sizeof(Real), stream_));
@@ -84,10 +84,10 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::discrete_gradient(
 
   // Forward, recording.
   const SolveDims fdims = make_dims(N, layout_, false, false, sizeof(Real));
-  SolveBuffers<Real> fb = cnf_.prepare(fdims, layout_, tab, 0, theta_.data());
+  SolveBuffers<Real> fb = cnf_.prepare(fdims, layout_, tab, 0, theta_.data(), stream_);
   if (separate_fsal) {
-    fsal_[0].reserve(state);
-    fsal_[1].reserve(state);
+    fsal_[0].reserve(state, stream_);
+    fsal_[1].reserve(state, stream_);
     fb.fsal_point[0] = fsal_[0].data();
     fb.fsal_point[1] = fsal_[1].data();
   }
@@ -100,17 +100,17 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::discrete_gradient(
   const int steps = int(result.forward.accepted);
 
   // Cotangents of the end state and the loss.
-  bars_.reserve(state * (S + 2));
+  bars_.reserve(state * (S + 2), stream_);
   Real* y_bar = bars_.data();
   Real* p_bar = y_bar + state;
   Real* stage_bars = p_bar + state;
-  nll_.reserve(std::size_t(N) + 1);
+  nll_.reserve(std::size_t(N) + 1, stream_);
   const size_t scratch_bytes = sum_scratch_bytes(N);
-  sum_scratch_.reserve(scratch_bytes);
+  sum_scratch_.reserve(scratch_bytes, stream_);
   launch_discrete_init(forward.state(), y_bar, nll_.data(), N, D, spec.base_variance, stream_);
   launch_sum(nll_.data(), nll_.data() + N, N, sum_scratch_.data(), scratch_bytes, stream_);
   CUCNF_CUDA_CHECK(cudaMemsetAsync(p_bar, 0, state * sizeof(Real), stream_));
-  grad_.reserve(layout_.total);
+  grad_.reserve(layout_.total, stream_);
   CUCNF_CUDA_CHECK(cudaMemsetAsync(grad_.data(), 0, layout_.total * sizeof(Real), stream_));
 
   // One controller per recorded step, [t, t_new] exactly as the forward solve took it.
@@ -128,18 +128,18 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::discrete_gradient(
     c.h = std::fabs(c.t_end - c.t);
     c.status = kRunning;
   }
-  replay_controls_.reserve(std::max(steps, 1));
+  replay_controls_.reserve(std::max(steps, 1), stream_);
   CUCNF_CUDA_CHECK(cudaMemcpyAsync(replay_controls_.data(), controls.data(),
                                    controls.size() * sizeof(StepControl), cudaMemcpyHostToDevice,
                                    stream_));
 
   // Workspaces: the replay (CNF layout, keeping stage inputs) and the VJPs (adjoint layout,
   // reading the replay's stage parameters).
-  SolveBuffers<Real> rb = replay_.prepare(fdims, layout_, tab, 0, theta_.data());
-  stage_inputs_.reserve(state * S);
+  SolveBuffers<Real> rb = replay_.prepare(fdims, layout_, tab, 0, theta_.data(), stream_);
+  stage_inputs_.reserve(state * S, stream_);
   rb.stage_inputs = stage_inputs_.data();
   const SolveDims vdims = make_dims(N, layout_, true, false, sizeof(Real));
-  SolveBuffers<Real> vb = adjoint_.prepare(vdims, layout_, tab, 0, theta_.data());
+  SolveBuffers<Real> vb = adjoint_.prepare(vdims, layout_, tab, 0, theta_.data(), stream_);
   vb.stage_params = rb.stage_params;
   vb.hyper_cache = rb.hyper_cache;
   const ControlParams none = control_params(options);

@@ -20,7 +20,8 @@ namespace cucnf::detail {
 template <class Real>
 CudaBackend<Real>::CudaBackend(const ModelShape& shape, const std::vector<double>& params)
     : shape_(shape), layout_(make_param_layout(shape)), pinned_(1) {
-  theta_.reserve(layout_.total);
+  theta_.reserve(layout_.total, stream_);
+  flag_.reserve(1, stream_);
   set_params(params);
   int device = 0;
   cudaDeviceProp prop{};
@@ -44,7 +45,7 @@ SolveStats CudaBackend<Real>::solve(const double* z_start, std::size_t n,
   const SolveDims dims = make_dims(checked_count(n), layout_, false, false, sizeof(Real));
   const Tableau& tab = tableau(options.method);
   const std::size_t outputs = times.size() - 1, state = n * (D + 1);
-  SolveBuffers<Real> b = cnf_.prepare(dims, layout_, tab, outputs, theta_.data());
+  SolveBuffers<Real> b = cnf_.prepare(dims, layout_, tab, outputs, theta_.data(), stream_);
   upload_points(b, z_start, n);
   const ControlParams params = control_params(options);
   CudaRk<Real> rk(b, dims, layout_, tab, params, pinned_.data(), stream_);
@@ -148,7 +149,7 @@ void CudaBackend<Real>::set_adam_state(const AdamState& state) {
 template <class Real>
 SolveBuffers<Real> CudaBackend<Real>::forward_input(int n, const SolverOptions& options) {
   const SolveDims dims = make_dims(n, layout_, false, false, sizeof(Real));
-  return cnf_.prepare(dims, layout_, tableau(options.method), 0, theta_.data());
+  return cnf_.prepare(dims, layout_, tableau(options.method), 0, theta_.data(), stream_);
 }
 
 template <class Real>
@@ -165,8 +166,8 @@ void CudaBackend<Real>::upload_points(const SolveBuffers<Real>& b, const double*
 template <class Real>
 void CudaBackend<Real>::ensure_adam_moments() {
   if (adam_m_.capacity() >= std::size_t(layout_.total)) return;
-  adam_m_.reserve(layout_.total);
-  adam_v_.reserve(layout_.total);
+  adam_m_.reserve(layout_.total, stream_);
+  adam_v_.reserve(layout_.total, stream_);
   CUCNF_CUDA_CHECK(cudaMemsetAsync(adam_m_.data(), 0, layout_.total * sizeof(Real), stream_));
   CUCNF_CUDA_CHECK(cudaMemsetAsync(adam_v_.data(), 0, layout_.total * sizeof(Real), stream_));
 }

@@ -75,7 +75,7 @@ class CudaBackend final : public Backend, public CudaTimings {
   ModelShape shape_;
   ParamLayout layout_;
   DeviceBuffer<Real> theta_, adam_m_, adam_v_;
-  DeviceBuffer<unsigned int> flag_{1};
+  DeviceBuffer<unsigned int> flag_;
   PinnedBuffer<StepControl> pinned_;
   SolveWorkspace<Real> cnf_, adjoint_, replay_;
   // Discrete adjoint.

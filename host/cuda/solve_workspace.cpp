@@ -8,16 +8,17 @@ namespace cucnf::detail {
 template <class Real>
 SolveBuffers<Real> SolveWorkspace<Real>::prepare(const SolveDims& d, const ParamLayout& l,
                                                  const Tableau& tab, std::size_t output_count,
-                                                 const Real* model_theta) {
+                                                 const Real* model_theta, cudaStream_t stream) {
   const std::size_t state = std::size_t(d.n) * d.elems;
+  ctl.reserve(1, stream);
   const int sets = std::max(tab.stages, 2);
-  y[0].reserve(state);
-  y[1].reserve(state);
-  k.reserve(state * tab.stages);
-  stage_params.reserve(std::size_t(sets) * stage_params_stride(l));
-  hyper_cache.reserve(std::size_t(sets) * hyper_cache_stride(l));
-  err_partials.reserve(std::size_t(d.warps) * 4);
-  if (output_count > 0) outputs.reserve(state * output_count);
+  y[0].reserve(state, stream);
+  y[1].reserve(state, stream);
+  k.reserve(state * tab.stages, stream);
+  stage_params.reserve(std::size_t(sets) * stage_params_stride(l), stream);
+  hyper_cache.reserve(std::size_t(sets) * hyper_cache_stride(l), stream);
+  err_partials.reserve(std::size_t(d.warps) * 4, stream);
+  if (output_count > 0) outputs.reserve(state * output_count, stream);
   SolveBuffers<Real> b;
   b.ctl = ctl.data();
   b.y[0] = y[0].data();
@@ -28,12 +29,12 @@ SolveBuffers<Real> SolveWorkspace<Real>::prepare(const SolveDims& d, const Param
   b.hyper_cache = hyper_cache.data();
   b.theta_model = model_theta;
   if (d.adjoint) {
-    theta[0].reserve(l.total);
-    theta[1].reserve(l.total);
-    k_theta.reserve(std::size_t(l.total) * tab.stages);
-    param_partials.reserve(std::size_t(d.warps) * param_partials_stride(l));
-    reduced.reserve(param_partials_stride(l));
-    gp.reserve(l.outputs);
+    theta[0].reserve(l.total, stream);
+    theta[1].reserve(l.total, stream);
+    k_theta.reserve(std::size_t(l.total) * tab.stages, stream);
+    param_partials.reserve(std::size_t(d.warps) * param_partials_stride(l), stream);
+    reduced.reserve(param_partials_stride(l), stream);
+    gp.reserve(l.outputs, stream);
     b.theta[0] = theta[0].data();
     b.theta[1] = theta[1].data();
     b.k_theta = k_theta.data();

@@ -33,7 +33,7 @@ template <class T>
 void StepRecorder<Real>::grow(DeviceBuffer<T>& buffer, std::size_t count, std::size_t keep,
                               cudaStream_t stream) {
   if (buffer.capacity() >= count) return;
-  DeviceBuffer<T> larger(count);
+  DeviceBuffer<T> larger(count, stream);
   if (keep > 0) {
     CUCNF_CUDA_CHECK(cudaMemcpyAsync(larger.data(), buffer.data(), keep * sizeof(T),
                                      cudaMemcpyDeviceToDevice, stream));

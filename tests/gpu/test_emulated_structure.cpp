@@ -78,4 +78,30 @@ TEST(EmulatedStructure, TrainingIterationSyncsPerBatchOfAttemptsAndAllocatesNoth
   EXPECT_LE(f.k.host_syncs, (f.attempts + 15) / 16 + 2 * 6);
 }
 
+// New device memory is poisoned by an asynchronous memset on the backend's stream, not with a
+// device-wide synchronisation: a density solve and a gradient that must grow their workspaces
+// (a larger batch) wait for the device exactly as often as the same calls warm.
+TEST(EmulatedStructure, GrowingTheWorkspaceCostsNoHostSynchronisation) {
+  const cucnf::Model model = cucnf::Model::initialize({2, 16, 8}, 4);
+  const std::vector<double> small = random_values(2 * 8, -2.0, 2.0, 5);
+  const std::vector<double> x = random_values(2 * 48, -2.0, 2.0, 3);
+  cucnf::Flow gpu(model, cucnf::Device::cuda, cucnf::Precision::float64);
+  auto solve_and_gradient = [&] {
+    const cucnf::LogProbResult r = gpu.log_prob(x, dopri5(1e-8));
+    const cucnf::GradientResult g = gpu.gradient(x, dopri5(1e-6));
+    return r.stats.accepted + r.stats.rejected + g.forward.accepted + g.forward.rejected +
+           g.backward.accepted + g.backward.rejected;
+  };
+  gpu.log_prob(small, dopri5(1e-8));  // workspaces sized for 8 points
+  gpu.gradient(small, dopri5(1e-6));
+  const Figures growing = measure(solve_and_gradient);
+  const Figures warm = measure(solve_and_gradient);
+  report("log p and gradient, 48 points, growing", growing);
+  report("log p and gradient, 48 points, warm", warm);
+  ASSERT_GT(growing.k.allocations, 0u) << "the workspaces did not grow";
+  EXPECT_EQ(warm.k.allocations, 0u);
+  ASSERT_EQ(growing.attempts, warm.attempts);
+  EXPECT_EQ(growing.k.host_syncs, warm.k.host_syncs);
+}
+
 }  // namespace
