@@ -91,7 +91,7 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::discrete_gradient(
     fb.fsal_point[0] = fsal_[0].data();
     fb.fsal_point[1] = fsal_[1].data();
   }
-  recorder_.reset(state, separate_fsal);
+  recorder_.reset(state, separate_fsal, stream_);
   const ControlParams fparams = control_params(options);
   CudaRk<Real> forward(fb, fdims, layout_, tab, fparams, pinned_.data(), stream_);
   forward.record_steps(&recorder_);

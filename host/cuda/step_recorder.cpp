@@ -1,4 +1,5 @@
-// StepRecorder: sizing and growth of the discrete adjoint's record of accepted steps.
+// StepRecorder: sizing (before the step loop) and growth (inside it) of the discrete adjoint's
+// record of accepted steps.
 #include "cuda/step_recorder.hpp"
 
 #include <algorithm>
@@ -9,9 +10,16 @@
 namespace cucnf::detail {
 
 template <class Real>
-void StepRecorder<Real>::reset(std::size_t state, bool with_fsal) {
+void StepRecorder<Real>::reset(std::size_t state, bool with_fsal, cudaStream_t stream) {
   state_ = state;
   with_fsal_ = with_fsal;
+  // The previous solve's need and a margin. Nothing recorded is kept, so a buffer that is too
+  // small is replaced without a copy (no work of this solve uses it yet).
+  const std::size_t expected = requested_ > 0 ? std::size_t(requested_) + requested_ / 4 + 8 : 0;
+  requested_ = 0;
+  y_.reserve(expected * state, stream);
+  if (with_fsal) fsal_.reserve(expected * state, stream);
+  times_.reserve(2 * expected, stream);
   std::size_t steps = times_.capacity() / 2;
   steps = std::min(steps, y_.capacity() / state);
   if (with_fsal) steps = std::min(steps, fsal_.capacity() / state);
@@ -20,6 +28,7 @@ void StepRecorder<Real>::reset(std::size_t state, bool with_fsal) {
 
 template <class Real>
 void StepRecorder<Real>::ensure(int steps, cudaStream_t stream) {
+  requested_ = std::max(requested_, steps);
   if (steps <= capacity_) return;
   const int capacity = std::max({steps, 2 * capacity_, 8});
   grow(y_, capacity * state_, capacity_ * state_, stream);
