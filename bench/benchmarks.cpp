@@ -8,7 +8,7 @@
 
 #include "backend.hpp"
 #include "cuda/cuda_timings.hpp"
-#include "device_buffer.hpp"
+#include "cuda/device_buffer.hpp"
 
 namespace cucnf::bench {
 namespace {

@@ -78,4 +78,72 @@ TEST(EmulatedStructure, TrainingIterationSyncsPerBatchOfAttemptsAndAllocatesNoth
   EXPECT_LE(f.k.host_syncs, (f.attempts + 15) / 16 + 2 * 6);
 }
 
+// New device memory is poisoned by an asynchronous memset on the backend's stream, not with a
+// device-wide synchronisation: a density solve and a gradient that must grow their workspaces
+// (a larger batch) wait for the device exactly as often as the same calls warm.
+TEST(EmulatedStructure, GrowingTheWorkspaceCostsNoHostSynchronisation) {
+  const cucnf::Model model = cucnf::Model::initialize({2, 16, 8}, 4);
+  const std::vector<double> small = random_values(2 * 8, -2.0, 2.0, 5);
+  const std::vector<double> x = random_values(2 * 48, -2.0, 2.0, 3);
+  cucnf::Flow gpu(model, cucnf::Device::cuda, cucnf::Precision::float64);
+  auto solve_and_gradient = [&] {
+    const cucnf::LogProbResult r = gpu.log_prob(x, dopri5(1e-8));
+    const cucnf::GradientResult g = gpu.gradient(x, dopri5(1e-6));
+    return r.stats.accepted + r.stats.rejected + g.forward.accepted + g.forward.rejected +
+           g.backward.accepted + g.backward.rejected;
+  };
+  gpu.log_prob(small, dopri5(1e-8));  // workspaces sized for 8 points
+  gpu.gradient(small, dopri5(1e-6));
+  const Figures growing = measure(solve_and_gradient);
+  const Figures warm = measure(solve_and_gradient);
+  report("log p and gradient, 48 points, growing", growing);
+  report("log p and gradient, 48 points, warm", warm);
+  ASSERT_GT(growing.k.allocations, 0u) << "the workspaces did not grow";
+  EXPECT_EQ(warm.k.allocations, 0u);
+  ASSERT_EQ(growing.attempts, warm.attempts);
+  EXPECT_EQ(growing.k.host_syncs, warm.k.host_syncs);
+}
+
+// The discrete adjoint's step record is sized before the step loop from the previous solve: a
+// gradient at twice the batch (the same points twice, so the same steps) records its steps with
+// no growth inside the loop, where growing copies the record and waits for the copy. So it
+// synchronises and copies exactly as often as when warm, while the very first gradient (nothing
+// to size from) visibly grows in the loop, which must not change its result.
+TEST(EmulatedStructure, DiscreteAdjointRecordIsSizedBeforeTheStepLoop) {
+  const cucnf::Model model = cucnf::Model::initialize({2, 16, 8}, 4);
+  const std::vector<double> x = random_values(2 * 24, -2.0, 2.0, 3);
+  std::vector<double> twice = x;
+  twice.insert(twice.end(), x.begin(), x.end());
+  cucnf::Flow gpu(model, cucnf::Device::cuda, cucnf::Precision::float64);
+  cucnf::GradientOptions g;
+  g.adjoint = cucnf::Adjoint::discrete;
+  cucnf::GradientResult result;
+  auto gradient = [&](const std::vector<double>& points) {
+    return [&] {
+      result = gpu.gradient(points, dopri5(1e-8), g);
+      return result.forward.accepted + result.forward.rejected;
+    };
+  };
+  const Figures first = measure(gradient(x));
+  const cucnf::GradientResult grown = result;
+  const Figures again = measure(gradient(x));
+  EXPECT_EQ(result.grad, grown.grad) << "growing the record inside the loop changed the gradient";
+  EXPECT_EQ(result.loss, grown.loss);
+  const Figures doubled = measure(gradient(twice));
+  const Figures warm = measure(gradient(twice));
+  report("discrete adjoint, 24 points, first", first);
+  report("discrete adjoint, 24 points, again", again);
+  report("discrete adjoint, 48 points, first", doubled);
+  report("discrete adjoint, 48 points, warm", warm);
+  ASSERT_GT(result.forward.accepted, 8) << "too few steps to need more than the first slots";
+  // What this test counts does see growth inside the loop.
+  EXPECT_GT(first.k.host_syncs, again.k.host_syncs);
+  EXPECT_GT(first.k.bytes_d2d, again.k.bytes_d2d);
+  ASSERT_GT(doubled.k.allocations, 0u) << "the batch did not grow the buffers";
+  ASSERT_EQ(doubled.attempts, warm.attempts);
+  EXPECT_EQ(doubled.k.host_syncs, warm.k.host_syncs);
+  EXPECT_EQ(doubled.k.bytes_d2d, warm.k.bytes_d2d);
+  EXPECT_EQ(warm.k.allocations, 0u);
+}
+
 }  // namespace

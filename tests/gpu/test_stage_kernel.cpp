@@ -16,8 +16,8 @@
 #include "cpu/hypernet.hpp"
 #include "cpu/planar.hpp"
 #include "cucnf/cucnf.hpp"
+#include "cuda/device_buffer.hpp"
 #include "cuda/launch_shape.hpp"
-#include "device_buffer.hpp"
 #include "rk_kernels.hpp"
 
 namespace cucnf::detail {
@@ -53,7 +53,7 @@ void upload(T* device, const std::vector<T>& host) {
 
 // The device side of one evaluation: buffers for n samples of `elems` values each.
 struct DeviceEval {
-  DeviceBuffer<StepControl> ctl{1};
+  DeviceBuffer<StepControl> ctl{1, nullptr};  // the legacy stream: the copies here block
   DeviceBuffer<double> y, k, err, params, cache, theta, partials;
   SolveBuffers<double> b;
   SolveDims d;
@@ -63,13 +63,13 @@ struct DeviceEval {
     d = make_dims(c.n, l, adjoint, false, sizeof(double));
     d.warps = std::min(c.warps, c.n);
     const std::size_t state = std::size_t(c.n) * d.elems;
-    y.reserve(state);
-    k.reserve(state * 2);
-    err.reserve(std::size_t(d.warps) * 4);
-    params.reserve(2 * std::size_t(stage_params_stride(l)));
-    cache.reserve(2 * std::size_t(hyper_cache_stride(l)));
-    theta.reserve(model.size());
-    partials.reserve(std::size_t(d.warps) * param_partials_stride(l));
+    y.reserve(state, nullptr);
+    k.reserve(state * 2, nullptr);
+    err.reserve(std::size_t(d.warps) * 4, nullptr);
+    params.reserve(2 * std::size_t(stage_params_stride(l)), nullptr);
+    cache.reserve(2 * std::size_t(hyper_cache_stride(l)), nullptr);
+    theta.reserve(model.size(), nullptr);
+    partials.reserve(std::size_t(d.warps) * param_partials_stride(l), nullptr);
     upload(theta.data(), model);
     StepControl sc;
     sc.t = t;

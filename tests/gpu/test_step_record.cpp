@@ -7,7 +7,7 @@
 
 #include "core/integrate.hpp"
 #include "cucnf/device.hpp"
-#include "device_buffer.hpp"
+#include "cuda/device_buffer.hpp"
 #include "discrete_adjoint.hpp"
 
 namespace cucnf::detail {
@@ -26,9 +26,11 @@ StepControl record(long long accepted, int capacity, std::vector<float>* slot_st
   c.buf = 1;  // the accepted step's start state is y[0]
   c.last_t = 2.0;
   c.t = 2.5;
-  DeviceBuffer<StepControl> ctl(1);
-  DeviceBuffer<float> y0(kState), y1(kState), states(kState * 4);
-  DeviceBuffer<double> times(2 * 4);
+  // New memory is poisoned on the legacy default stream, which the blocking copies below follow.
+  const cudaStream_t legacy = nullptr;
+  DeviceBuffer<StepControl> ctl(1, legacy);
+  DeviceBuffer<float> y0(kState, legacy), y1(kState, legacy), states(kState * 4, legacy);
+  DeviceBuffer<double> times(2 * 4, legacy);
   const std::vector<float> start = {1, 2, 3, 4, 5, 6};
   CUCNF_CUDA_CHECK(cudaMemcpy(ctl.data(), &c, sizeof c, cudaMemcpyHostToDevice));
   CUCNF_CUDA_CHECK(

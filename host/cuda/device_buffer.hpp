@@ -1,6 +1,8 @@
 // DeviceBuffer<T>: a move-only owner of device memory (copies are explicit, to prevent
-// performance accidents). Growing keeps the allocation when it is already large enough, so a
-// workspace sized for one solve is reused by the next with no cudaMalloc.
+// performance accidents), and PinnedBuffer<T>, page-locked host memory. Growing keeps the
+// allocation when it is already large enough, so a workspace sized for one solve is reused by
+// the next with no cudaMalloc; new memory is poisoned on the stream that will use it, so growing
+// costs no host synchronisation.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -36,7 +38,7 @@ template <class T>
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
-  explicit DeviceBuffer(std::size_t count) { reserve(count); }
+  DeviceBuffer(std::size_t count, cudaStream_t stream) { reserve(count, stream); }
   ~DeviceBuffer() { release(); }  // never throws
   DeviceBuffer(DeviceBuffer&& other) noexcept
       : data_(std::exchange(other.data_, nullptr)), capacity_(std::exchange(other.capacity_, 0)) {}
@@ -48,9 +50,11 @@ class DeviceBuffer {
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 
-  /// Ensures room for `count` elements; contents are not preserved when it reallocates, and new
-  /// memory starts as NaN.
-  void reserve(std::size_t count) {
+  /// Ensures room for `count` elements; contents are not preserved when it reallocates (nothing
+  /// pending may use the old memory then). New memory reads as NaN to work enqueued on `stream`
+  /// after this call: the poison is an asynchronous memset on that stream (work on another
+  /// stream must be ordered after it by the caller).
+  void reserve(std::size_t count, cudaStream_t stream) {
     if (count <= capacity_) return;
     release();
     CUCNF_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&data_), count * sizeof(T)));
@@ -58,8 +62,7 @@ class DeviceBuffer {
     device_memory().add(count * sizeof(T));
     // Poison: all-ones bytes are NaN in float and double, so reading memory that no kernel
     // wrote shows up as NaN in the results instead of passing silently as zeros.
-    CUCNF_CUDA_CHECK(cudaMemset(data_, 0xFF, count * sizeof(T)));
-    CUCNF_CUDA_CHECK(cudaDeviceSynchronize());
+    CUCNF_CUDA_CHECK(cudaMemsetAsync(data_, 0xFF, count * sizeof(T), stream));
   }
 
   T* data() { return data_; }
@@ -78,10 +81,6 @@ class DeviceBuffer {
   T* data_ = nullptr;
   std::size_t capacity_ = 0;
 };
-
-}  // namespace cucnf::detail
-
-namespace cucnf::detail {
 
 /// Page-locked host memory for small asynchronous copies (the controller state).
 template <class T>

@@ -1,0 +1,96 @@
+// CudaBackend<Real>: the CUDA backend, float32 (or float64) solves whose controller lives on the
+// device. Its members are defined by job: the Backend overrides in cuda_backend.cpp, the adjoint
+// paths in cuda_adjoint.cpp, the bench-only timings in cuda_timings.cpp.
+//
+// The host enqueues step attempts ahead (see kernels/rk_kernels.hpp) and reads the controller
+// back only every few attempts, so a solve costs one synchronisation per batch of attempts, not
+// one per step. All scratch memory is sized once per solve shape and reused.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backend.hpp"
+#include "core/param_layout.hpp"
+#include "core/step_control.hpp"
+#include "cuda/cuda_timings.hpp"
+#include "cuda/device_buffer.hpp"
+#include "cuda/solve_workspace.hpp"
+#include "cuda/step_recorder.hpp"
+#include "cuda/stream.hpp"
+#include "rk_kernels.hpp"
+
+namespace cucnf::detail {
+
+template <class Real>
+class CudaBackend final : public Backend, public CudaTimings {
+ public:
+  CudaBackend(const ModelShape& shape, const std::vector<double>& params);
+
+  std::string description() const override { return description_; }
+  void set_params(const std::vector<double>& params) override;
+  SolveStats solve(const double* z_start, std::size_t n, const std::vector<double>& times,
+                   const SolverOptions& options, double* out_z, double* out_l,
+                   const std::string& label) override;
+  GradientResult gradient(const double* x, std::size_t n, const FlowSpec& spec,
+                          const SolverOptions& options,
+                          const GradientOptions& gradient_options) override;
+  TrainStepResult train_step(const TrainStepRequest& r, const FlowSpec& spec) override;
+  std::vector<double> params() override;
+  AdamState adam_state() override;
+  void set_adam_state(const AdamState& state) override;
+
+  // CudaTimings (cuda_timings.cpp).
+  Timed timed_log_density(std::size_t n, std::uint64_t seed, const SolverOptions& options,
+                          const FlowSpec& spec) override;
+  Timed timed_train_step(const TrainStepRequest& request, const FlowSpec& spec) override;
+  double timed_stage_kernel(std::size_t n, int launches) override;
+  std::string timing_device() const override { return description_; }
+
+ private:
+  struct DeviceGradient {
+    SolveStats forward, backward;
+    const Real* grad;        // on the device, layout of the parameters
+    const double* loss_sum;  // on the device: sum of the per-sample losses
+  };
+
+  // Prepares the density solve's workspace; the caller fills y[0] with the points.
+  SolveBuffers<Real> forward_input(int n, const SolverOptions& options);
+  void upload_points(const SolveBuffers<Real>& b, const double* x, std::size_t n);
+
+  // The adjoint paths (cuda_adjoint.cpp). Forward density solve from the points in the CNF
+  // workspace's y[0], then the continuous adjoint back from t0 to t1 (or the discrete one).
+  // Leave the gradient and the summed loss on the device.
+  DeviceGradient device_gradient(int N, const FlowSpec& spec, const SolverOptions& options,
+                                 const GradientOptions& gradient_options);
+  DeviceGradient discrete_gradient(int N, const FlowSpec& spec, const SolverOptions& options);
+
+  void ensure_adam_moments();
+  std::vector<double> download(const Real* device, std::size_t count);
+  void upload(Real* device, const std::vector<double>& values);
+  static int checked_count(std::size_t n);
+
+  ModelShape shape_;
+  ParamLayout layout_;
+  DeviceBuffer<Real> theta_, adam_m_, adam_v_;
+  DeviceBuffer<unsigned int> flag_;
+  PinnedBuffer<StepControl> pinned_;
+  SolveWorkspace<Real> cnf_, adjoint_, replay_;
+  // Discrete adjoint.
+  StepRecorder<Real> recorder_;
+  DeviceBuffer<Real> fsal_[2], stage_inputs_, bars_, grad_;
+  DeviceBuffer<StepControl> replay_controls_;
+  DeviceBuffer<double> nll_;
+  DeviceBuffer<unsigned char> sum_scratch_;
+  std::string description_;
+  // Declared last, so destroyed first: its destructor waits for the work still enqueued (the
+  // last train_step's Adam update, say) before the buffers above are freed.
+  Stream stream_;
+};
+
+extern template class CudaBackend<float>;
+extern template class CudaBackend<double>;
+
+}  // namespace cucnf::detail

@@ -1,0 +1,96 @@
+// CudaRk: a solve's start, step attempts, polls and segments as launches on its stream.
+#include "cuda/cuda_rk.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cuda_check.hpp"
+#include "discrete_adjoint.hpp"
+
+namespace cucnf::detail {
+
+template <class Real>
+void CudaRk<Real>::start(double t0, double t_end, double step_size) {
+  StepControl c;
+  c.t = t0;
+  c.t_end = t_end;
+  c.dir = t_end > t0 ? 1.0 : -1.0;
+  c.h = step_size;
+  c.status = kRunning;
+  const bool hairer = tab_.adaptive && step_size == 0.0;
+  if (!tab_.fsal && !hairer) check_next_attempt(c);
+  *host_ = c;
+  upload();
+  pending_ = 0;
+  if (b_.fsal_point[0])  // the first step's k_0 is evaluated at the initial state
+    CUCNF_CUDA_CHECK(cudaMemcpyAsync(b_.fsal_point[0], b_.y[0], state_bytes(),
+                                     cudaMemcpyDeviceToDevice, stream_));
+  if (tab_.fsal || hairer) {
+    evaluate(StageMode::initial, 0);
+    launch_finalize(b_, d_, l_, tab_, p_, StageMode::initial, hairer, stream_);
+    if (hairer) {
+      evaluate(StageMode::probe, 0);
+      launch_finalize(b_, d_, l_, tab_, p_, StageMode::probe, hairer, stream_);
+    }
+  }
+}
+
+template <class Real>
+void CudaRk<Real>::attempt() {
+  launch_hyper_forward(b_, l_, tab_, StageMode::attempt, stream_);
+  for (int s = tab_.fsal ? 1 : 0; s < tab_.stages; ++s) {
+    launch_stage(b_, d_, l_, tab_, p_, StageMode::attempt, s, stream_);
+    if (d_.adjoint) launch_hyper_backward(b_, d_, l_, tab_, StageMode::attempt, s, stream_);
+  }
+  launch_finalize(b_, d_, l_, tab_, p_, StageMode::attempt, false, stream_);
+  if (recorder_) {
+    // Every attempt since the last poll may have been accepted.
+    recorder_->ensure(int(host_->accepted) + ++pending_, stream_);
+    launch_record_step(b_.ctl, b_.y, b_.fsal_point, recorder_->view(),
+                       static_cast<long long>(d_.n) * d_.elems, stream_);
+  }
+}
+
+template <class Real>
+StepControl CudaRk<Real>::poll() {
+  CUCNF_CUDA_CHECK(
+      cudaMemcpyAsync(host_, b_.ctl, sizeof(StepControl), cudaMemcpyDeviceToHost, stream_));
+  CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  pending_ = 0;
+  return *host_;
+}
+
+template <class Real>
+int CudaRk<Real>::attempts_per_poll(const StepControl& c) const {
+  const double steps = std::ceil(std::fabs(c.t_end - c.t) / c.h);
+  return int(std::clamp(steps, 1.0, 16.0));
+}
+
+template <class Real>
+void CudaRk<Real>::next_segment(double t_end) {
+  begin_segment(*host_, t_end);
+  upload();
+}
+
+template <class Real>
+void CudaRk<Real>::record_output(std::size_t index) {
+  if (on_output_) on_output_(index, b_.y[host_->buf]);
+}
+
+template <class Real>
+void CudaRk<Real>::upload() {
+  CUCNF_CUDA_CHECK(
+      cudaMemcpyAsync(b_.ctl, host_, sizeof(StepControl), cudaMemcpyHostToDevice, stream_));
+}
+
+template <class Real>
+void CudaRk<Real>::evaluate(StageMode mode, int stage) {
+  launch_hyper_forward(b_, l_, tab_, mode, stream_);
+  launch_stage(b_, d_, l_, tab_, p_, mode, stage, stream_);
+  if (d_.adjoint) launch_hyper_backward(b_, d_, l_, tab_, mode, stage, stream_);
+}
+
+template class CudaRk<float>;
+template class CudaRk<double>;
+
+}  // namespace cucnf::detail

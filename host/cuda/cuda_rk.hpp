@@ -1,0 +1,65 @@
+// CudaRk<Real>: the step driver's Ops (core/integrate.hpp) on the device. It enqueues step
+// attempts on the solve's stream and reads the controller back only when the driver polls.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstddef>
+#include <functional>
+
+#include "core/control_params.hpp"
+#include "core/param_layout.hpp"
+#include "core/step_control.hpp"
+#include "core/tableau.hpp"
+#include "cuda/step_recorder.hpp"
+#include "rk_kernels.hpp"
+
+namespace cucnf::detail {
+
+template <class Real>
+class CudaRk {
+ public:
+  /// `pinned` is page-locked host memory for the controller's copies.
+  CudaRk(const SolveBuffers<Real>& b, const SolveDims& d, const ParamLayout& l, const Tableau& tab,
+         const ControlParams& p, StepControl* pinned, cudaStream_t stream)
+      : b_(b), d_(d), l_(l), tab_(tab), p_(p), host_(pinned), stream_(stream) {}
+
+  void on_output(std::function<void(std::size_t, const Real*)> fn) { on_output_ = std::move(fn); }
+  /// Records every accepted step (the buffers' fsal_point must be set for methods whose FSAL
+  /// point differs from the state).
+  void record_steps(StepRecorder<Real>* recorder) { recorder_ = recorder; }
+
+  void start(double t0, double t_end, double step_size);
+  void attempt();
+  StepControl poll();
+  /// Enough attempts to finish the segment at the current step size, at most 16: an attempt
+  /// issued after the segment ends costs a few empty launches, a poll a synchronisation.
+  int attempts_per_poll(const StepControl& c) const;
+  void next_segment(double t_end);
+  void record_output(std::size_t index);
+
+  /// The current state buffer (valid after a poll).
+  const Real* state() const { return b_.y[host_->buf]; }
+  const Real* theta_state() const { return b_.theta[host_->buf]; }
+
+ private:
+  void upload();
+  void evaluate(StageMode mode, int stage);
+  std::size_t state_bytes() const { return std::size_t(d_.n) * d_.elems * sizeof(Real); }
+
+  SolveBuffers<Real> b_;
+  SolveDims d_;
+  ParamLayout l_;
+  const Tableau& tab_;
+  ControlParams p_;
+  StepControl* host_;
+  cudaStream_t stream_;
+  std::function<void(std::size_t, const Real*)> on_output_;
+  StepRecorder<Real>* recorder_ = nullptr;
+  int pending_ = 0;  // attempts enqueued since the last poll
+};
+
+extern template class CudaRk<float>;
+extern template class CudaRk<double>;
+
+}  // namespace cucnf::detail
