@@ -33,7 +33,7 @@ __global__ void adjoint_init_kernel(const Real* y_forward, Real* y_adjoint, doub
   dst[dim] = src[dim];
   dst[2 * dim + 1] = Real(1.0 / double(n));
   const double log_base =
-      -0.5 * sq / variance - 0.5 * dim * log(2.0 * 3.14159265358979323846 * variance);
+      -0.5 * sq / variance - 0.5 * dim * (log(2.0 * 3.14159265358979323846) + log(variance));
   nll[i] = -(log_base - double(src[dim]));
 }
 

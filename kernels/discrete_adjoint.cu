@@ -110,7 +110,7 @@ __global__ void discrete_init_kernel(const Real* y_end, Real* y_bar, double* nll
   }
   dst[dim] = Real(1.0 / double(n));
   const double log_base =
-      -0.5 * sq / variance - 0.5 * dim * log(2.0 * 3.14159265358979323846 * variance);
+      -0.5 * sq / variance - 0.5 * dim * (log(2.0 * 3.14159265358979323846) + log(variance));
   nll[i] = -(log_base - double(src[dim]));
 }
 

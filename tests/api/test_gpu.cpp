@@ -254,3 +254,21 @@ TEST(GpuTrain, IterationsMatchTheCpuBackend) {
   gpu32->step();
   gpu32.reset();
 }
+
+// A base variance of 1e308: log(2 pi s^2) overflows, log(2 pi) + log(s^2) does not. The device's
+// loss (both adjoints) is finite and matches the CPU's.
+TEST(GpuReference, HugeBaseVarianceGivesAFiniteLoss) {
+  SKIP_WITHOUT_GPU();
+  const cucnf::Model m = cucnf::Model::initialize({2, 4, 3}, 1, 0.0, 1.0, 1e308);
+  const std::vector<double> x = {0.5, -0.25, 1.0, 2.0};
+  cucnf::Flow cpu(m, cucnf::Device::cpu, cucnf::Precision::float64);
+  cucnf::Flow gpu(m, cucnf::Device::cuda, cucnf::Precision::float64);
+  for (cucnf::Adjoint a : {cucnf::Adjoint::continuous, cucnf::Adjoint::discrete}) {
+    cucnf::GradientOptions g;
+    g.adjoint = a;
+    const cucnf::GradientResult e = cpu.gradient(x, adaptive(cucnf::Method::dopri5, 1e-8), g);
+    const cucnf::GradientResult r = gpu.gradient(x, adaptive(cucnf::Method::dopri5, 1e-8), g);
+    ASSERT_TRUE(std::isfinite(r.loss));
+    EXPECT_NEAR(r.loss, e.loss, 1e-9 * std::fabs(e.loss));
+  }
+}
