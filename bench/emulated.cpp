@@ -52,8 +52,9 @@ void print_emulated_structure(const Model& model, Precision precision) {
   std::printf("\nStructure on the emulated device (%s, %s), per operation after warm-up:\n\n",
               describe_device(Device::cuda).c_str(),
               precision == Precision::float64 ? "float64" : "float32");
-  std::printf("| operation | attempts | launches | launches/attempt | host syncs | "
-              "allocations | bytes to device | bytes to host |\n");
+  std::printf(
+      "| operation | attempts | launches | launches/attempt | host syncs | "
+      "allocations | bytes to device | bytes to host |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const Row& r : rows)
     std::printf("| %s | %lld | %llu | %.2f | %llu | %llu | %llu | %llu |\n", r.name.c_str(),
@@ -61,8 +62,9 @@ void print_emulated_structure(const Model& model, Precision precision) {
                 double(r.k.launches) / double(r.attempts > 0 ? r.attempts : 1),
                 (unsigned long long)r.k.host_syncs, (unsigned long long)r.k.allocations,
                 (unsigned long long)r.k.bytes_h2d, (unsigned long long)r.k.bytes_d2h);
-  std::printf("\nTimings need a GPU (tests/gpu_check.sh); these counts are what the design's "
-              "per-launch and per-sync costs multiply.\n");
+  std::printf(
+      "\nTimings need a GPU (tests/gpu_check.sh); these counts are what the design's "
+      "per-launch and per-sync costs multiply.\n");
 }
 
 }  // namespace cucnf::bench
