@@ -7,23 +7,10 @@
 #include <fstream>
 
 #include "cucnf/cucnf.hpp"
+#include "expect_error.hpp"
 #include "reference.hpp"
 
 namespace {
-
-// Runs fn, expects a cucnf::Error of `kind` whose message contains every fragment.
-template <class Fn>
-void expect_error(Fn fn, cucnf::ErrorKind kind, std::initializer_list<const char*> fragments) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const cucnf::Error& e) {
-    EXPECT_EQ(e.kind(), kind) << cucnf::error_kind_name(e.kind()) << ": " << e.what();
-    for (const char* f : fragments)
-      EXPECT_NE(std::string(e.what()).find(f), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << f << "'";
-  }
-}
 
 cucnf::Model small_model() {
   return cucnf::Model::initialize({2, 8, 4}, 3);

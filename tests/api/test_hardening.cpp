@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cucnf/cucnf.hpp"
+#include "expect_error.hpp"
 
 namespace fs = std::filesystem;
 
@@ -51,21 +52,6 @@ struct AllocationCap {
   }
   ~AllocationCap() { g_allocation_cap = 0; }
 };
-
-template <class Fn>
-void expect_error(Fn fn, cucnf::ErrorKind kind, std::initializer_list<const char*> fragments) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error thrown";
-  } catch (const cucnf::Error& e) {
-    EXPECT_EQ(e.kind(), kind) << cucnf::error_kind_name(e.kind()) << ": " << e.what();
-    for (const char* f : fragments)
-      EXPECT_NE(std::string(e.what()).find(f), std::string::npos)
-          << "message '" << e.what() << "' lacks '" << f << "'";
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not a cucnf::Error: " << e.what();
-  }
-}
 
 fs::path temp_dir() {
   const fs::path dir =

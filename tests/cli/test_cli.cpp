@@ -14,26 +14,15 @@
 
 #include "compare.hpp"
 #include "reference.hpp"
+#include "run_cli.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out;  // standard output and error together
-};
-
-Result run(const std::string& args) {
-  const std::string command = std::string(CUCNF_CLI) + " " + args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  Result r{-1, ""};
-  if (!pipe) return r;
-  std::array<char, 4096> buffer;
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) r.out += buffer.data();
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+using Result = cucnf_test::CliResult;
+Result run(const std::string& args, const std::string& redirect = "2>&1") {
+  return cucnf_test::run_cli(args, redirect);
 }
 
 fs::path scratch() {

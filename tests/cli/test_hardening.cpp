@@ -15,27 +15,15 @@
 #include <nlohmann/json.hpp>
 
 #include "reference.hpp"
+#include "run_cli.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out;  // standard output and error together, unless the command redirects them
-};
-
-// Runs "cucnf <args>" through the shell; `redirect` replaces the default "2>&1".
+using Result = cucnf_test::CliResult;
 Result run(const std::string& args, const std::string& redirect = "2>&1") {
-  const std::string command = std::string(CUCNF_CLI) + " " + args + " " + redirect;
-  FILE* pipe = popen(command.c_str(), "r");
-  Result r{-1, ""};
-  if (!pipe) return r;
-  std::array<char, 4096> buffer;
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) r.out += buffer.data();
-  const int status = pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return cucnf_test::run_cli(args, redirect);
 }
 
 std::size_t count_lines(const std::string& text) {
