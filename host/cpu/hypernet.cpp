@@ -38,19 +38,25 @@ void hyper_forward(const ParamLayout& l, const double* theta, double t, HyperSta
   }
 }
 
-void hyper_backward(const ParamLayout& l, const double* theta, const HyperState& state,
-                    const double* g_w, const double* g_b, const double* g_u_tilde, double scale,
-                    double* grad_theta, HyperBackwardScratch& scratch) {
-  const int H = l.hidden, P = l.outputs, K = l.width, D = l.dim, KD = K * D;
-  std::vector<double>& gp = scratch.gp;
-  gp.resize(P);
+void hyper_output_cotangent(const ParamLayout& l, const HyperState& state, const double* g_w,
+                            const double* g_b, const double* g_u_tilde, std::vector<double>& gp) {
+  const int KD = l.width * l.dim;
+  gp.resize(l.outputs);
   for (int i = 0; i < KD; ++i) {
     const double sg = state.sig_g[i];
     gp[l.p_w + i] = g_w[i];
     gp[l.p_u + i] = g_u_tilde[i] * sg;
     gp[l.p_g + i] = g_u_tilde[i] * state.p[l.p_u + i] * sg * (1.0 - sg);
   }
-  for (int k = 0; k < K; ++k) gp[l.p_b + k] = g_b[k];
+  for (int k = 0; k < l.width; ++k) gp[l.p_b + k] = g_b[k];
+}
+
+void hyper_backward(const ParamLayout& l, const double* theta, const HyperState& state,
+                    const double* g_w, const double* g_b, const double* g_u_tilde, double scale,
+                    double* grad_theta, HyperBackwardScratch& scratch) {
+  const int H = l.hidden, P = l.outputs;
+  std::vector<double>& gp = scratch.gp;
+  hyper_output_cotangent(l, state, g_w, g_b, g_u_tilde, gp);
 
   std::vector<double>& g2 = scratch.g2;
   g2.assign(H, 0.0);

@@ -28,6 +28,11 @@ struct HyperBackwardScratch {
 /// Evaluates the hypernetwork of parameters `theta` at time t.
 void hyper_forward(const ParamLayout& l, const double* theta, double t, HyperState& out);
 
+/// gp = dL/dp, the cotangent of the hypernetwork's raw outputs [W, U, G, B], from those of
+/// W, B and U~ = U sigmoid(G) (the first step of hyper_backward, shared with the SIMD path).
+void hyper_output_cotangent(const ParamLayout& l, const HyperState& state, const double* g_w,
+                            const double* g_b, const double* g_u_tilde, std::vector<double>& gp);
+
 /// Backpropagates gradients with respect to W (K x D), B (K) and U~ (K x D) at the time of
 /// `state` through the hypernetwork, adding scale * dL/dtheta into grad_theta.
 void hyper_backward(const ParamLayout& l, const double* theta, const HyperState& state,
