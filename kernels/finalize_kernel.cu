@@ -1,11 +1,12 @@
-// The end of a step attempt (or of a half of Hairer's first step): the error norm from the
-// per-warp partial sums and the a_theta parts, then the controller update, on the device.
+// The end of a step attempt (or of a half of Hairer's first step): the a_theta update, the
+// error norm from the partial sums and the a_theta parts, then the controller update.
 #include <cuda_runtime.h>
 
 #include <cub/block/block_reduce.cuh>
 
 #include "cuda_check.hpp"
 #include "device_math.cuh"
+#include "finish_step.cuh"
 #include "launch.cuh"
 #include "rk_kernels.hpp"
 
@@ -13,36 +14,27 @@ namespace cucnf::detail {
 namespace {
 
 constexpr int kFinalizeThreads = 256;
-constexpr int kTensors = 6;
 
 // finalize_kernel
-//   sums_i = sum over warps of err_partials[w][i] (i < 4), in a fixed order: deterministic.
 //   Adjoint: over the parameter vector, theta_new = theta + sum_j (dt b_j) k_theta_j, and per
 //   tensor the sums of (err/tol)^2 (attempt), (theta/sc)^2 and (k_theta_0/sc)^2 (initial),
-//   ((k_theta_1 - k_theta_0)/sc)^2 (probe).
-//   norm = max over parts of sqrt(sum / count); then control_update, hairer_begin or hairer_end.
-// Mapping: one block; threads stride over warps, then over parameters; cub::BlockReduce
-// combines the threads' sums.
+//   ((k_theta_1 - k_theta_0)/sc)^2 (probe), per block.
+//   The last block to finish: sums_i = the err_partials entries' sums (i < 4) and the blocks'
+//   tensor sums, each in a fixed order (deterministic); norm = max over parts of
+//   sqrt(sum / count); then control_update, hairer_begin or hairer_end.
+// Mapping: block i updates the i-th contiguous chunk of theta, threads striding over it, and
+// cub::BlockReduce combines the threads' sums; the last block strides its threads over the
+// entries and the blocks.
 template <class Real>
 __global__ void finalize_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, Tableau tab,
-                                ControlParams p, StageMode mode, bool hairer) {
+                                ControlParams p, StageMode mode, bool hairer, int err_entries) {
   __shared__ StepControl c;
   using BlockReduce = cub::BlockReduce<double, kFinalizeThreads>;
   __shared__ typename BlockReduce::TempStorage temp;
-  __shared__ double sums[4 + 2 * kTensors];
+  __shared__ double sums[kNormSums];
   load_control(b.ctl, c);
   if (c.status != kRunning) return;
 
-  double local[4] = {0.0, 0.0, 0.0, 0.0};
-  for (int w = threadIdx.x; w < d.warps; w += blockDim.x)
-    for (int i = 0; i < 4; ++i) local[i] += b.err_partials[size_t(w) * 4 + i];
-  for (int i = 0; i < 4; ++i) {
-    const double total = BlockReduce(temp).Sum(local[i]);
-    if (threadIdx.x == 0) sums[i] = total;
-    __syncthreads();
-  }
-
-  const int offsets[kTensors + 1] = {l.fc1_w, l.fc1_b, l.fc2_w, l.fc2_b, l.fc3_w, l.fc3_b, l.total};
   const StepGeometry g = step_geometry(c);
   const bool theta_norm = d.adjoint && d.theta_in_norm;
   if (d.adjoint) {
@@ -50,9 +42,13 @@ __global__ void finalize_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l
     const Real* theta = b.theta[c.buf];
     const Real* k0 = b.k_theta;  // slot 0 (start of a solve)
     const Real* k1 = b.k_theta + l.total;
-    for (int t = 0; t < kTensors; ++t) {
+    const int chunk = (l.total + int(gridDim.x) - 1) / int(gridDim.x);
+    const int begin = int(blockIdx.x) * chunk, end = min(l.total, begin + chunk);
+    for (int t = 0; t < kThetaTensors; ++t) {
       double a = 0.0, a2 = 0.0;
-      for (int e = offsets[t] + threadIdx.x; e < offsets[t + 1]; e += blockDim.x) {
+      const int first = max(begin, theta_tensor_begin(l, t));
+      const int last = min(end, theta_tensor_begin(l, t + 1));
+      for (int e = first + threadIdx.x; e < last; e += blockDim.x) {
         const double th = double(theta[e]);
         const double sc = p.atol + p.rtol * fabs(th);
         if (mode == StageMode::attempt) {
@@ -82,43 +78,29 @@ __global__ void finalize_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l
         __syncthreads();
         const double total2 = BlockReduce(temp).Sum(a2);
         if (threadIdx.x == 0) {
-          sums[4 + 2 * t] = total;
-          sums[5 + 2 * t] = total2;
+          b.fin_partials[size_t(blockIdx.x) * kNormSums + 4 + 2 * t] = total;
+          b.fin_partials[size_t(blockIdx.x) * kNormSums + 5 + 2 * t] = total2;
         }
         __syncthreads();
       }
     }
   }
-  if (threadIdx.x != 0) return;
+  if (!is_last_block(b.done)) return;
 
-  // Max over the norm's parts of the RMS; a NaN part makes the norm NaN (never hidden).
-  const double count0 = double(d.n) * d.part0, count1 = double(d.n) * (d.elems - d.part0);
-  auto rms_max = [&](int first) {
-    double norm = 0.0;
-    auto take = [&norm](double r) { norm = (isnan(r) || isnan(norm)) ? NAN : fmax(norm, r); };
-    take(sqrt(sums[first] / count0));
-    take(sqrt(sums[first + 1] / count1));
-    if (theta_norm) {
-      for (int t = 0; t < kTensors; ++t)
-        take(sqrt(sums[4 + 2 * t + (first == 2 ? 1 : 0)] / (offsets[t + 1] - offsets[t])));
+  for (int i = 0; i < kNormSums; ++i) {
+    double local = 0.0;
+    if (i < 4) {
+      for (int w = threadIdx.x; w < err_entries; w += blockDim.x)
+        local += b.err_partials[size_t(w) * 4 + i];
+    } else if (theta_norm) {
+      for (int w = threadIdx.x; w < int(gridDim.x); w += blockDim.x)
+        local += b.fin_partials[size_t(w) * kNormSums + i];
     }
-    return norm;
-  };
-  StepControl next = c;
-  if (mode == StageMode::attempt) {
-    control_update(next, p, rms_max(0));
-  } else if (mode == StageMode::initial) {
-    next.nfe += 1;
-    if (hairer) {
-      hairer_begin(next, rms_max(0), rms_max(2));
-    } else {
-      check_next_attempt(next);
-    }
-  } else {
-    next.nfe += 1;
-    hairer_end(next, rms_max(0), tab.order);
+    const double total = BlockReduce(temp).Sum(local);
+    if (threadIdx.x == 0) sums[i] = total;
+    __syncthreads();
   }
-  *b.ctl = next;
+  if (threadIdx.x == 0) *b.ctl = finished_control(c, sums, d, l, tab, p, mode, hairer, theta_norm);
 }
 
 }  // namespace
@@ -126,16 +108,16 @@ __global__ void finalize_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l
 template <class Real>
 void launch_finalize(const SolveBuffers<Real>& b, const SolveDims& d, const ParamLayout& l,
                      const Tableau& tab, const ControlParams& p, StageMode mode, bool hairer,
-                     cudaStream_t stream) {
-  CUCNF_LAUNCH("finalize_kernel", finalize_kernel<Real>, 1, kFinalizeThreads, 0, stream, b, d, l,
-               tab, p, mode, hairer);
+                     int err_entries, cudaStream_t stream) {
+  CUCNF_LAUNCH("finalize_kernel", finalize_kernel<Real>, d.adjoint ? d.finalize_blocks : 1,
+               kFinalizeThreads, 0, stream, b, d, l, tab, p, mode, hairer, err_entries);
 }
 
 template void launch_finalize<float>(const SolveBuffers<float>&, const SolveDims&,
                                      const ParamLayout&, const Tableau&, const ControlParams&,
-                                     StageMode, bool, cudaStream_t);
+                                     StageMode, bool, int, cudaStream_t);
 template void launch_finalize<double>(const SolveBuffers<double>&, const SolveDims&,
                                       const ParamLayout&, const Tableau&, const ControlParams&,
-                                      StageMode, bool, cudaStream_t);
+                                      StageMode, bool, int, cudaStream_t);
 
 }  // namespace cucnf::detail

@@ -86,32 +86,49 @@ __global__ void hyper_forward_kernel(SolveBuffers<Real> b, ParamLayout l, Tablea
 }
 
 // hyper_backward_kernel
-//   Sums the per-warp partials [g_w | g_b | r | g_u] of one stage over all warps (fixed order),
-//   then with Ũ = U sigmoid(G):  dL/dW = (g_w - r u~)/K, dL/dU~ = (g_u - r w)/K, dL/dB = g_b/K,
-//   dL/dU = dL/dU~ sigmoid(G), dL/dG = dL/dU~ U sigmoid(G)(1 - sigmoid(G)), and backpropagates
-//   gp = dL/dp through fc3, fc2, fc1. Writes k_theta = -(dL/dtheta): the a_theta derivative.
-// Mapping: one block of kHyperThreads. Threads stride over the reduced entries, then over the
+//   Sums the partials [g_w | g_b | r | g_u] of one stage over the kernel's warps or blocks that
+//   wrote them (fixed order), then with U~ = U sigmoid(G):  dL/dW = (g_w - r u~)/K,
+//   dL/dU~ = (g_u - r w)/K, dL/dB = g_b/K, dL/dU = dL/dU~ sigmoid(G),
+//   dL/dG = dL/dU~ U sigmoid(G)(1 - sigmoid(G)), and backpropagates gp = dL/dp through fc3,
+//   fc2, fc1. Writes k_theta = -(dL/dtheta): the a_theta derivative.
+// Mapping: one block of kHyperThreads per stage (stage = first_stage + blockIdx.x). The sum
+// over partials takes 32 entries at a time, kHyperThreads / 32 threads per entry each summing
+// every (kHyperThreads / 32)-th partial, then those sums in order. Threads then stride over the
 // parameter gradients; the H-long input cotangents W^T g are one warp per entry, lanes over rows.
 template <class Real>
-__global__ void hyper_backward_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, Tableau tab,
-                                      StageMode mode, int stage) {
+__global__ void hyper_backward_kernel(SolveBuffers<Real> b, ParamLayout l, Tableau tab,
+                                      StageMode mode, int first_stage, int partial_count,
+                                      size_t stage_stride) {
+  constexpr int kRows = kHyperThreads / kWarp;
   __shared__ StepControl c;
+  __shared__ Real rows[kRows][kWarp];
   load_control(b.ctl, c);
   if (mode == StageMode::attempt && c.status != kRunning) return;
   CUCNF_DYNAMIC_SHARED(smem_raw);
   Real* g2 = reinterpret_cast<Real*>(smem_raw);  // H
   Real* g1 = g2 + l.hidden;                      // H
-  Real* reduced = b.reduced;                     // K(2D+2), global: any K and D fit
 
+  const int stage = first_stage + int(blockIdx.x);
+  const int index = param_index(mode, stage);
   const int H = l.hidden, P = l.outputs, K = l.width, D = l.dim, KD = K * D;
   const int slice = param_partials_stride(l);
-  for (int i = threadIdx.x; i < slice; i += blockDim.x) {
+  Real* reduced = b.reduced + size_t(index) * slice;  // global: any K and D fit
+  const Real* partials = b.param_partials + size_t(stage) * stage_stride;
+  const int column = threadIdx.x % kWarp, row = threadIdx.x / kWarp;
+  for (int first = 0; first < slice; first += kWarp) {
+    const int i = first + column;
     Real acc = 0;
-    for (int w = 0; w < d.warps; ++w) acc += b.param_partials[size_t(w) * slice + i];
-    reduced[i] = acc;
+    if (i < slice)
+      for (int w = row; w < partial_count; w += kRows) acc += partials[size_t(w) * slice + i];
+    rows[row][column] = acc;
+    __syncthreads();
+    if (row == 0 && i < slice) {
+      Real total = 0;
+      for (int r = 0; r < kRows; ++r) total += rows[r][column];
+      reduced[i] = total;
+    }
+    __syncthreads();
   }
-  __syncthreads();
-  const int index = param_index(mode, stage);
   const Real* cache = b.hyper_cache + size_t(index) * hyper_cache_stride(l);
   const Real t = cache[0];
   const Real* x1 = cache + 1;
@@ -122,7 +139,7 @@ __global__ void hyper_backward_kernel(SolveBuffers<Real> b, SolveDims d, ParamLa
   const Real* g_b = reduced + KD;
   const Real* r = g_b + K;
   const Real* g_u = r + K;
-  Real* gp = b.gp;
+  Real* gp = b.gp + size_t(index) * P;
   for (int i = threadIdx.x; i < KD; i += blockDim.x) {
     const int k = i / D;
     const Real w = p[l.p_w + i], u = p[l.p_u + i];
@@ -185,7 +202,18 @@ void launch_hyper_backward(const SolveBuffers<Real>& b, const SolveDims& d, cons
                            const Tableau& tab, StageMode mode, int stage, cudaStream_t stream) {
   const size_t shared = 2 * size_t(l.hidden) * sizeof(Real);
   CUCNF_LAUNCH("hyper_backward_kernel", hyper_backward_kernel<Real>, 1, kHyperThreads, shared,
-               stream, b, d, l, tab, mode, stage);
+               stream, b, l, tab, mode, stage, d.warps, size_t(0));
+}
+
+template <class Real>
+void launch_hyper_backward_attempt(const SolveBuffers<Real>& b, const SolveDims& d,
+                                   const ParamLayout& l, const Tableau& tab, cudaStream_t stream) {
+  const int first = tab.fsal ? 1 : 0;
+  const size_t shared = 2 * size_t(l.hidden) * sizeof(Real);
+  const size_t stage_stride = size_t(d.attempt_blocks) * param_partials_stride(l);
+  CUCNF_LAUNCH("hyper_backward_kernel", hyper_backward_kernel<Real>, tab.stages - first,
+               kHyperThreads, shared, stream, b, l, tab, StageMode::attempt, first,
+               d.attempt_blocks, stage_stride);
 }
 
 template void launch_hyper_forward<float>(const SolveBuffers<float>&, const ParamLayout&,
@@ -198,5 +226,11 @@ template void launch_hyper_backward<float>(const SolveBuffers<float>&, const Sol
 template void launch_hyper_backward<double>(const SolveBuffers<double>&, const SolveDims&,
                                             const ParamLayout&, const Tableau&, StageMode, int,
                                             cudaStream_t);
+template void launch_hyper_backward_attempt<float>(const SolveBuffers<float>&, const SolveDims&,
+                                                   const ParamLayout&, const Tableau&,
+                                                   cudaStream_t);
+template void launch_hyper_backward_attempt<double>(const SolveBuffers<double>&, const SolveDims&,
+                                                    const ParamLayout&, const Tableau&,
+                                                    cudaStream_t);
 
 }  // namespace cucnf::detail

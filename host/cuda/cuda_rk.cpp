@@ -27,10 +27,10 @@ void CudaRk<Real>::start(double t0, double t_end, double step_size) {
                                      cudaMemcpyDeviceToDevice, stream_));
   if (tab_.fsal || hairer) {
     evaluate(StageMode::initial, 0);
-    launch_finalize(b_, d_, l_, tab_, p_, StageMode::initial, hairer, stream_);
+    launch_finalize(b_, d_, l_, tab_, p_, StageMode::initial, hairer, d_.warps, stream_);
     if (hairer) {
       evaluate(StageMode::probe, 0);
-      launch_finalize(b_, d_, l_, tab_, p_, StageMode::probe, hairer, stream_);
+      launch_finalize(b_, d_, l_, tab_, p_, StageMode::probe, hairer, d_.warps, stream_);
     }
   }
 }
@@ -38,11 +38,19 @@ void CudaRk<Real>::start(double t0, double t_end, double step_size) {
 template <class Real>
 void CudaRk<Real>::attempt() {
   launch_hyper_forward(b_, l_, tab_, StageMode::attempt, stream_);
-  for (int s = tab_.fsal ? 1 : 0; s < tab_.stages; ++s) {
-    launch_stage(b_, d_, l_, tab_, p_, StageMode::attempt, s, stream_);
-    if (d_.adjoint) launch_hyper_backward(b_, d_, l_, tab_, StageMode::attempt, s, stream_);
+  if (whole_attempt()) {
+    launch_attempt(b_, d_, l_, tab_, p_, stream_);  // the CNF's finishes the attempt
+    if (d_.adjoint) {
+      launch_hyper_backward_attempt(b_, d_, l_, tab_, stream_);
+      launch_finalize(b_, d_, l_, tab_, p_, StageMode::attempt, false, d_.attempt_blocks, stream_);
+    }
+  } else {
+    for (int s = tab_.fsal ? 1 : 0; s < tab_.stages; ++s) {
+      launch_stage(b_, d_, l_, tab_, p_, StageMode::attempt, s, stream_);
+      if (d_.adjoint) launch_hyper_backward(b_, d_, l_, tab_, StageMode::attempt, s, stream_);
+    }
+    launch_finalize(b_, d_, l_, tab_, p_, StageMode::attempt, false, d_.warps, stream_);
   }
-  launch_finalize(b_, d_, l_, tab_, p_, StageMode::attempt, false, stream_);
   if (recorder_) {
     // Every attempt since the last poll may have been accepted.
     recorder_->ensure(int(host_->accepted) + ++pending_, stream_);

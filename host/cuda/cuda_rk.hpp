@@ -44,6 +44,11 @@ class CudaRk {
 
  private:
   void upload();
+  /// Whole attempts in one kernel (the shape allows it, and no stage inputs or separate FSAL
+  /// points are kept for a discrete adjoint).
+  bool whole_attempt() const {
+    return d_.group_lanes > 0 && b_.stage_inputs == nullptr && b_.fsal_point[0] == nullptr;
+  }
   void evaluate(StageMode mode, int stage);
   std::size_t state_bytes() const { return std::size_t(d_.n) * d_.elems * sizeof(Real); }
 

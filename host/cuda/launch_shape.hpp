@@ -21,8 +21,19 @@ WarpCaps& warp_caps();
 /// Shared memory a block may use (beside nothing opted in): CUDA's default 48 KB.
 constexpr std::size_t kMaxSharedPerBlock = 48 * 1024;
 
+/// Static shared memory of the attempt kernel (controller, stage pointers and coefficients),
+/// with room to spare: its dynamic shared memory must fit beside it.
+constexpr std::size_t kAttemptStaticShared = 1024;
+constexpr int kWarpSize = 32;
+/// Threads an SM keeps resident (H100: 2048).
+constexpr int kMaxThreadsPerMultiprocessor = 2048;
+
+/// The device's multiprocessors (queried once; 132, an H100's, when there is no device).
+int multiprocessors();
+
 /// The dims of a solve of n samples: the state layout, the warps (n up to the cap) and the warps
-/// per block (up to 8, as many as the shared memory allows). Throws Error(invalid_argument) when
+/// per block (up to 8, as many as the shared memory allows), and the whole-attempt kernel's
+/// shape where it serves (rk_kernels.hpp). Throws Error(invalid_argument) when
 /// D or the hidden width do not fit the CUDA backend's shared memory.
 SolveDims make_dims(int n, const ParamLayout& l, bool adjoint, bool theta_in_norm,
                     std::size_t real_size);

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "cuda_check.hpp"
+
 namespace cucnf::detail {
 
 template <class Real>
@@ -17,7 +19,11 @@ SolveBuffers<Real> SolveWorkspace<Real>::prepare(const SolveDims& d, const Param
   k.reserve(state * tab.stages, stream);
   stage_params.reserve(std::size_t(sets) * stage_params_stride(l), stream);
   hyper_cache.reserve(std::size_t(sets) * hyper_cache_stride(l), stream);
-  err_partials.reserve(std::size_t(d.warps) * 4, stream);
+  err_partials.reserve(std::size_t(std::max(d.warps, d.attempt_blocks)) * 4, stream);
+  fin_partials.reserve(std::size_t(d.finalize_blocks) * kNormSums, stream);
+  done.reserve(1, stream);
+  // The last-block hand-off counts finished blocks from 0; a kernel's last block resets it.
+  CUCNF_CUDA_CHECK(cudaMemsetAsync(done.data(), 0, sizeof(unsigned int), stream));
   if (output_count > 0) outputs.reserve(state * output_count, stream);
   SolveBuffers<Real> b;
   b.ctl = ctl.data();
@@ -25,6 +31,8 @@ SolveBuffers<Real> SolveWorkspace<Real>::prepare(const SolveDims& d, const Param
   b.y[1] = y[1].data();
   b.k = k.data();
   b.err_partials = err_partials.data();
+  b.fin_partials = fin_partials.data();
+  b.done = done.data();
   b.stage_params = stage_params.data();
   b.hyper_cache = hyper_cache.data();
   b.theta_model = model_theta;
@@ -32,9 +40,11 @@ SolveBuffers<Real> SolveWorkspace<Real>::prepare(const SolveDims& d, const Param
     theta[0].reserve(l.total, stream);
     theta[1].reserve(l.total, stream);
     k_theta.reserve(std::size_t(l.total) * tab.stages, stream);
-    param_partials.reserve(std::size_t(d.warps) * param_partials_stride(l), stream);
-    reduced.reserve(param_partials_stride(l), stream);
-    gp.reserve(l.outputs, stream);
+    const std::size_t partials =
+        std::max(std::size_t(d.warps), std::size_t(tab.stages) * std::size_t(d.attempt_blocks));
+    param_partials.reserve(partials * param_partials_stride(l), stream);
+    reduced.reserve(std::size_t(sets) * param_partials_stride(l), stream);
+    gp.reserve(std::size_t(sets) * l.outputs, stream);
     b.theta[0] = theta[0].data();
     b.theta[1] = theta[1].data();
     b.k_theta = k_theta.data();

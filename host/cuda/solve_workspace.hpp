@@ -18,7 +18,8 @@ template <class Real>
 struct SolveWorkspace {
   DeviceBuffer<StepControl> ctl;
   DeviceBuffer<Real> y[2], k, stage_params, hyper_cache, outputs;
-  DeviceBuffer<double> err_partials;
+  DeviceBuffer<double> err_partials, fin_partials;
+  DeviceBuffer<unsigned int> done;
   DeviceBuffer<Real> theta[2], k_theta, param_partials, reduced, gp;
 
   /// Grows the buffers for a solve of shape `d` (with the adjoint's when d.adjoint) and room for
