@@ -31,13 +31,47 @@ template <class Real, bool kAdjoint>
 __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, Tableau tab,
                              ControlParams p, StageMode mode, int stage) {
   __shared__ StepControl c;
+  // Stage-input terms, and for the last stage the solution and error weights (shared, so no
+  // runtime-indexed local arrays: no stack frame).
+  __shared__ const Real* kin[kMaxStages];
+  __shared__ Real ain[kMaxStages];
+  __shared__ int nin;
+  __shared__ const Real* kall[kMaxStages];
+  __shared__ Real bw[kMaxStages];
+  __shared__ double ew[kMaxStages];
   load_control(b.ctl, c);
   if (mode == StageMode::attempt && c.status != kRunning) return;
+  const int S = tab.stages;
+  const size_t state = size_t(d.n) * d.elems;
+  const StepGeometry g = step_geometry(c);
+  const bool last = mode == StageMode::attempt && stage == S - 1;
+  if (threadIdx.x == 0) {
+    int count = 0;
+    if (mode == StageMode::attempt) {
+      for (int j = 0; j < stage; ++j) {
+        if (tab.a[stage][j] == 0.0) continue;
+        kin[count] = b.k + size_t(stage_slot(j, S, c.k0_slot)) * state;
+        ain[count++] = Real(g.dt * tab.a[stage][j]);
+      }
+    } else if (mode == StageMode::probe) {
+      kin[count] = b.k;  // slot 0 holds k_0 during the start of a solve
+      ain[count++] = Real(c.dir * c.hairer_h0);
+    }
+    nin = count;
+    if (last) {
+      for (int j = 0; j < S; ++j) {
+        kall[j] = b.k + size_t(stage_slot(j, S, c.k0_slot)) * state;
+        bw[j] = Real(g.dt * tab.b[j]);
+        ew[j] = g.dt * tab.e[j];
+      }
+    }
+  }
+  __syncthreads();
   const int lane = threadIdx.x % kWarp, warp_in_block = threadIdx.x / kWarp;
   const int warp = blockIdx.x * d.warps_per_block + warp_in_block;
   if (warp >= d.warps) return;
 
-  const int D = l.dim, K = l.width, KD = K * D, E = d.elems, S = tab.stages;
+  const int D = l.dim, K = l.width, KD = K * D, E = d.elems;
   CUCNF_DYNAMIC_SHARED(smem_raw);
   Real* sy = reinterpret_cast<Real*>(smem_raw) + size_t(warp_in_block) * (E + 2 * D + 64);
   Real* sf = sy + E;
@@ -45,8 +79,6 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
   Real* sh = sv + D;
   Real* sm = sh + kWarp;
 
-  const size_t state = size_t(d.n) * E;
-  const StepGeometry g = step_geometry(c);
   const Real* y = b.y[c.buf];
   const Real* prm = b.stage_params + size_t(param_index(mode, stage)) * stage_params_stride(l);
   const Real* W = prm;
@@ -55,31 +87,6 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
   const Real* Sk = Ut + KD;
   Real* kout = b.k + size_t(output_slot(mode, stage, S, c.k0_slot)) * state;
 
-  // Stage-input terms, and for the last stage the solution and error weights.
-  const Real* kin[kMaxStages];
-  Real ain[kMaxStages];
-  int nin = 0;
-  if (mode == StageMode::attempt) {
-    for (int j = 0; j < stage; ++j) {
-      if (tab.a[stage][j] == 0.0) continue;
-      kin[nin] = b.k + size_t(stage_slot(j, S, c.k0_slot)) * state;
-      ain[nin++] = Real(g.dt * tab.a[stage][j]);
-    }
-  } else if (mode == StageMode::probe) {
-    kin[nin] = b.k;  // slot 0 holds k_0 during the start of a solve
-    ain[nin++] = Real(c.dir * c.hairer_h0);
-  }
-  const bool last = mode == StageMode::attempt && stage == S - 1;
-  const Real* kall[kMaxStages];
-  Real bw[kMaxStages];
-  double ew[kMaxStages];
-  if (last) {
-    for (int j = 0; j < S; ++j) {
-      kall[j] = b.k + size_t(stage_slot(j, S, c.k0_slot)) * state;
-      bw[j] = Real(g.dt * tab.b[j]);
-      ew[j] = g.dt * tab.e[j];
-    }
-  }
   Real* y_new = b.y[c.buf ^ 1];
   // Discrete adjoint: the stage input is kept for the backward pass, and the last stage's input
   // is the FSAL point of the new state (where the next step's k_0 is evaluated).
@@ -99,7 +106,7 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
   }
 
   const Real inv_k = Real(1) / Real(K);
-  double q[4] = {0.0, 0.0, 0.0, 0.0};
+  double q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0;  // the parts' sums (q2, q3: derivative's)
   for (int n = warp; n < d.n; n += d.warps) {
     const size_t base = size_t(n) * E;
     for (int e = lane; e < E; e += kWarp) {
@@ -166,17 +173,22 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
         kv = 0;  // a_l is constant
       }
       kout[base + e] = kv;
-      const int part = e < d.part0 ? 0 : 1;
+      const bool first_part = e < d.part0;
       const Real y0 = y[base + e];
       if (mode == StageMode::initial) {
         const double sc = p.atol + p.rtol * fabs(double(y0));
-        q[part] += (double(y0) / sc) * (double(y0) / sc);
         const double f = double(kv) / sc + 0.0 * double(kv);  // inf -> NaN: non-finite
-        q[2 + part] += f * f;
+        if (first_part) {
+          q0 += (double(y0) / sc) * (double(y0) / sc);
+          q2 += f * f;
+        } else {
+          q1 += (double(y0) / sc) * (double(y0) / sc);
+          q3 += f * f;
+        }
       } else if (mode == StageMode::probe) {
         const double sc = p.atol + p.rtol * fabs(double(y0));
         const double df = (double(kv) - double(b.k[base + e])) / sc + 0.0 * double(kv);
-        q[part] += df * df;
+        (first_part ? q0 : q1) += df * df;
       } else if (last) {
         Real yn;
         if (tab.b_is_last_stage) {
@@ -190,15 +202,21 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
         for (int j = 0; j < S; ++j) err += ew[j] * double(kall[j][base + e]);
         const double tol = p.atol + p.rtol * fmax(fabs(double(y0)), fabs(double(yn)));
         const double r = err / tol + 0.0 * double(yn);
-        q[part] += r * r;
+        (first_part ? q0 : q1) += r * r;
       }
     }
     __syncwarp();
   }
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const double v = warp_sum(q[i]);
-    if (lane == 0) b.err_partials[size_t(warp) * 4 + i] = v;
+  q0 = warp_sum(q0);
+  q1 = warp_sum(q1);
+  q2 = warp_sum(q2);
+  q3 = warp_sum(q3);
+  if (lane == 0) {
+    double* mine = b.err_partials + size_t(warp) * 4;
+    mine[0] = q0;
+    mine[1] = q1;
+    mine[2] = q2;
+    mine[3] = q3;
   }
 }
 
