@@ -188,7 +188,8 @@ Measurement stage_kernel(const Model& model, std::size_t n, const Settings& s) {
     const double ms = t.timed_stage_kernel(n, 20);
     if (i >= s.warmup) series.add(ms, SolveStats{}, SolveStats{});
   }
-  Measurement m = summarise("fused stage kernel, " + std::to_string(n) + " samples", series);
+  Measurement m =
+      summarise("one stage of a fused step attempt, " + std::to_string(n) + " samples", series);
   m.points = n;
   m.peak_mb = detail::device_memory().peak / 1e6;
   m.floor_ms = stage_floor_ms(device_facts(), n, model.shape().width, 2);

@@ -5,7 +5,10 @@
 #include "emulated.hpp"
 
 #include <cstdio>
+#include <memory>
 
+#include "backend.hpp"
+#include "cuda/cuda_timings.hpp"
 #include "simt/simt.hpp"
 
 namespace cucnf::bench {
@@ -47,6 +50,16 @@ void print_emulated_structure(const Model& model, Precision precision) {
     rows.push_back(measure("log p of 1000 points (dopri5 1e-5)", [&] {
       const LogProbResult r = flow.log_prob(x, o);
       return r.stats.accepted + r.stats.rejected;
+    }));
+  }
+  {
+    // The loop cucnf-bench times on a GPU for "one stage of a fused step attempt".
+    std::unique_ptr<detail::Backend> backend =
+        detail::make_backend(Device::cuda, model.shape(), model.params(), precision);
+    detail::CudaTimings* timings = detail::cuda_timings(*backend);
+    rows.push_back(measure("stage timing loop: 20 rejected dopri5 attempts, 1000 points", [&] {
+      timings->timed_stage_kernel(1000, 20);
+      return 21LL;  // and the warm-up attempt
     }));
   }
   std::printf("\nStructure on the emulated device (%s, %s), per operation after warm-up:\n\n",

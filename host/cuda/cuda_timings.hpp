@@ -27,8 +27,10 @@ class CudaTimings {
   /// One training step as the Trainer runs it (rings batch on the device, forward solve,
   /// adjoint, loss read-back, Adam), between events.
   virtual Timed timed_train_step(const TrainStepRequest& request, const FlowSpec& spec) = 0;
-  /// The fused stage kernel alone (dopri5's second stage: stage input, field, exact trace) at n
-  /// samples: milliseconds per launch, averaged over `launches` back-to-back launches.
+  /// One stage evaluation (stage input, field, exact trace) at n samples, in milliseconds:
+  /// `launches` dopri5 attempts back to back (hyper_forward and the whole-attempt kernel, each
+  /// rejected so the work repeats) divided by their stages; where the whole-attempt kernel
+  /// does not serve, `launches` launches of the stage kernel's second stage.
   virtual double timed_stage_kernel(std::size_t n, int launches) = 0;
   /// The name of the device and the precision, e.g. "NVIDIA H100 80GB HBM3 (CUDA sm_90, float32)".
   virtual std::string timing_device() const = 0;
