@@ -133,6 +133,10 @@ inline void __threadfence() {
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
+// The device runtime's graph call: sets the value of a conditional node's handle, from a kernel
+// that a graph runs (cuda_device_runtime_api.h). Misuse stops the run (see README).
+extern "C" void cudaGraphSetConditional(cudaGraphConditionalHandle handle, unsigned int value);
+
 // CUDA's global min/max overloads for device code.
 using std::max;
 using std::min;

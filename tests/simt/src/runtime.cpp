@@ -27,33 +27,19 @@
 #include "cuda_runtime.h"
 #include "internal.hpp"
 
-struct CUstream_st {
-  unsigned flags = 0;
-  bool legacy = false;
-  bool destroyed = false;
-  int id = 0;
-};
-
-struct CUevent_st {
-  unsigned flags = 0;
-  bool recorded = false;
-  bool complete = false;
-  std::uint64_t record_seq = 0;
-  double time_ms = 0.0;
-};
-
 namespace simt {
 namespace detail {
-namespace {
-
-constexpr std::size_t kDeviceAlignment = 256;
-constexpr std::size_t kDefaultSharedLimit = 48 * 1024;
-constexpr std::size_t kOptinSharedLimit = 227 * 1024;
 
 std::recursive_mutex& api_mutex() {
   static std::recursive_mutex m;
   return m;
 }
+
+namespace {
+
+constexpr std::size_t kDeviceAlignment = 256;
+constexpr std::size_t kDefaultSharedLimit = 48 * 1024;
+constexpr std::size_t kOptinSharedLimit = 227 * 1024;
 
 struct Allocation {
   std::size_t size = 0;
@@ -276,8 +262,6 @@ Runtime& rt() {
   return *runtime;
 }
 
-using Lock = std::lock_guard<std::recursive_mutex>;
-
 std::string pointer_text(const void* p) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%p", p);
@@ -316,13 +300,6 @@ cudaError_t check_copy(void* dst, const void* src, std::size_t bytes, cudaMemcpy
   return cudaSuccess;
 }
 
-void count_bytes(cudaMemcpyKind kind, std::size_t bytes) {
-  Counters& c = rt().counters;
-  if (kind == cudaMemcpyHostToDevice) c.bytes_h2d += bytes;
-  if (kind == cudaMemcpyDeviceToHost) c.bytes_d2h += bytes;
-  if (kind == cudaMemcpyDeviceToDevice) c.bytes_d2d += bytes;
-}
-
 std::vector<std::uintptr_t> uses_of(std::initializer_list<const void*> pointers) {
   std::vector<std::uintptr_t> out;
   for (const void* p : pointers)
@@ -334,6 +311,37 @@ std::vector<std::uintptr_t> uses_of(std::initializer_list<const void*> pointers)
 
 Counters& mutable_counters() {
   return rt().counters;
+}
+
+cudaError_t set_error(cudaError_t code, const std::string& detail) {
+  return rt().error(code, detail);
+}
+
+CUstream_st* resolve_stream(cudaStream_t stream) {
+  return rt().resolve(stream);
+}
+
+std::uint64_t enqueue(CUstream_st* s, std::string what, std::function<void()> run,
+                      std::vector<std::uintptr_t> uses, std::uint64_t waits_for) {
+  return rt().enqueue(s, std::move(what), std::move(run), std::move(uses), waits_for);
+}
+
+bool allocation_live(std::uintptr_t base) {
+  return rt().allocations.count(base) != 0;
+}
+
+void count_bytes(cudaMemcpyKind kind, std::size_t bytes) {
+  Counters& c = rt().counters;
+  if (kind == cudaMemcpyHostToDevice) c.bytes_h2d += bytes;
+  if (kind == cudaMemcpyDeviceToHost) c.bytes_d2h += bytes;
+  if (kind == cudaMemcpyDeviceToDevice) c.bytes_d2d += bytes;
+}
+
+std::size_t dynamic_shared_limit(const void* kernel) {
+  std::size_t limit = kDefaultSharedLimit;
+  if (auto it = rt().shared_limit_.find(kernel); it != rt().shared_limit_.end())
+    limit = std::max(limit, it->second);
+  return limit;
 }
 
 cudaError_t launch(const cudaLaunchConfig_t* config, const void* kernel, std::function<void()> body,
@@ -352,9 +360,7 @@ cudaError_t launch(const cudaLaunchConfig_t* config, const void* kernel, std::fu
     return r.error(cudaErrorInvalidConfiguration, "launch with a grid of " + std::to_string(g.x) +
                                                       "x" + std::to_string(g.y) + "x" +
                                                       std::to_string(g.z) + " blocks");
-  std::size_t limit = kDefaultSharedLimit;
-  if (auto it = r.shared_limit_.find(kernel); it != r.shared_limit_.end())
-    limit = std::max(limit, it->second);
+  const std::size_t limit = dynamic_shared_limit(kernel);
   if (config->dynamicSmemBytes > limit)
     return r.error(cudaErrorInvalidValue,
                    "launch with " + std::to_string(config->dynamicSmemBytes) +
@@ -363,15 +369,25 @@ cudaError_t launch(const cudaLaunchConfig_t* config, const void* kernel, std::fu
                        "; above 48 KB needs cudaFuncAttributeMaxDynamicSharedMemorySize)");
   CUstream_st* s = r.resolve(config->stream);
   if (!s) return r.error(cudaErrorInvalidResourceHandle, "launch on an invalid stream");
-  ++r.counters.launches;
+  bool capturing = false;
+  if (const cudaError_t e = capture_check_enqueue(s, &capturing, "cudaLaunchKernelEx")) return e;
   Grid grid;
   grid.grid = g;
   grid.block = b;
   grid.shared_bytes = config->dynamicSmemBytes;
   grid.body = std::move(body);
-  r.enqueue(
-      s, "kernel launch #" + std::to_string(r.counters.launches),
-      [grid = std::move(grid)] { run_grid(grid); }, r.uses_in(args, args_size));
+  Work work;
+  work.type = cudaGraphNodeTypeKernel;
+  work.run = [grid = std::move(grid)] { run_grid(grid); };
+  work.uses = r.uses_in(args, args_size);
+  if (capturing) {
+    work.what = "captured kernel launch";
+    capture_add(s, std::move(work));
+    return cudaSuccess;
+  }
+  ++r.counters.launches;
+  r.enqueue(s, "kernel launch #" + std::to_string(r.counters.launches), std::move(work.run),
+            std::move(work.uses));
   return cudaSuccess;
 }
 
@@ -405,6 +421,8 @@ StreamMode stream_mode() {
 }  // namespace simt
 
 using simt::MemoryKind;
+using simt::detail::capture_check_enqueue;
+using simt::detail::capture_check_unsafe;
 using simt::detail::Lock;
 using simt::detail::rt;
 
@@ -431,6 +449,16 @@ const char* cudaGetErrorName(cudaError_t error) {
     SIMT_NAME(cudaErrorLaunchOutOfResources)
     SIMT_NAME(cudaErrorLaunchFailure)
     SIMT_NAME(cudaErrorNotSupported)
+    SIMT_NAME(cudaErrorIllegalState)
+    SIMT_NAME(cudaErrorStreamCaptureUnsupported)
+    SIMT_NAME(cudaErrorStreamCaptureInvalidated)
+    SIMT_NAME(cudaErrorStreamCaptureMerge)
+    SIMT_NAME(cudaErrorStreamCaptureUnmatched)
+    SIMT_NAME(cudaErrorStreamCaptureUnjoined)
+    SIMT_NAME(cudaErrorStreamCaptureIsolation)
+    SIMT_NAME(cudaErrorStreamCaptureImplicit)
+    SIMT_NAME(cudaErrorCapturedEvent)
+    SIMT_NAME(cudaErrorStreamCaptureWrongThread)
     SIMT_NAME(cudaErrorUnknown)
 #undef SIMT_NAME
   }
@@ -460,6 +488,15 @@ const char* cudaGetErrorString(cudaError_t error) {
       break;
     case cudaErrorNotReady:
       text = "device not ready";
+      break;
+    case cudaErrorStreamCaptureUnsupported:
+      text = "operation not permitted when stream is capturing";
+      break;
+    case cudaErrorStreamCaptureInvalidated:
+      text = "operation failed due to a previous error during capture";
+      break;
+    case cudaErrorStreamCaptureImplicit:
+      text = "operation would make the legacy stream depend on a capturing blocking stream";
       break;
     default:
       text = cudaGetErrorName(error);
@@ -572,6 +609,8 @@ cudaError_t cudaDeviceGetAttribute(int* value, enum cudaDeviceAttr attr, int dev
 
 cudaError_t cudaDeviceSynchronize(void) {
   Lock lock(rt().mutex());
+  if (const cudaError_t e = simt::detail::capture_check_device_sync("cudaDeviceSynchronize"))
+    return e;
   ++rt().counters.host_syncs;
   rt().flush_all();
   return cudaSuccess;
@@ -594,6 +633,7 @@ cudaError_t cudaMalloc(void** ptr, size_t size) {
   Lock lock(rt().mutex());
   if (!ptr) return rt().error(cudaErrorInvalidValue, "cudaMalloc: null pointer");
   *ptr = nullptr;
+  if (const cudaError_t e = capture_check_unsafe("cudaMalloc")) return e;
   if (size == 0) return cudaSuccess;
   void* p = ::operator new(size, std::align_val_t(simt::detail::kDeviceAlignment), std::nothrow);
   if (!p) return rt().error(cudaErrorMemoryAllocation, "cudaMalloc(" + std::to_string(size) + ")");
@@ -607,6 +647,7 @@ cudaError_t cudaMalloc(void** ptr, size_t size) {
 static cudaError_t free_memory(void* ptr, MemoryKind kind, const char* call) {
   Lock lock(rt().mutex());
   if (!ptr) return cudaSuccess;
+  if (const cudaError_t e = capture_check_unsafe(call)) return e;
   auto it = rt().allocations.find(std::uintptr_t(ptr));
   if (it == rt().allocations.end() || it->second.kind != kind)
     return rt().error(cudaErrorInvalidValue,
@@ -627,6 +668,7 @@ cudaError_t cudaMallocHost(void** ptr, size_t size) {
   Lock lock(rt().mutex());
   if (!ptr) return rt().error(cudaErrorInvalidValue, "cudaMallocHost: null pointer");
   *ptr = nullptr;
+  if (const cudaError_t e = capture_check_unsafe("cudaMallocHost")) return e;
   if (size == 0) return cudaSuccess;
   void* p = ::operator new(size, std::align_val_t(simt::detail::kDeviceAlignment), std::nothrow);
   if (!p)
@@ -644,6 +686,10 @@ cudaError_t cudaFreeHost(void* ptr) {
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, enum cudaMemcpyKind kind) {
   Lock lock(rt().mutex());
   if (const cudaError_t e = simt::detail::check_copy(dst, src, count, kind, "cudaMemcpy")) return e;
+  bool capturing = false;  // the legacy stream never captures
+  if (const cudaError_t e = capture_check_enqueue(&rt().legacy_, &capturing, "cudaMemcpy"))
+    return e;
+  if (const cudaError_t e = capture_check_unsafe("cudaMemcpy")) return e;
   // On the legacy stream, and blocking: earlier legacy and blocking-stream work completes
   // first (non-blocking streams' work does not).
   ++rt().counters.host_syncs;
@@ -661,7 +707,21 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, enum cudaM
     return e;
   CUstream_st* s = r.resolve(stream);
   if (!s) return r.error(cudaErrorInvalidResourceHandle, "cudaMemcpyAsync: invalid stream");
+  bool capturing = false;
+  if (const cudaError_t e = capture_check_enqueue(s, &capturing, "cudaMemcpyAsync")) return e;
   if (count == 0) return cudaSuccess;
+  if (capturing) {
+    // A graph's copy node reads its source when it runs, whatever the memory's kind.
+    simt::detail::Work work;
+    work.type = cudaGraphNodeTypeMemcpy;
+    work.what = "captured cudaMemcpyAsync";
+    work.run = [dst, src, count] { std::memmove(dst, src, count); };
+    work.uses = simt::detail::uses_of({dst, src});
+    work.copy_kind = kind;
+    work.bytes = count;
+    simt::detail::capture_add(s, std::move(work));
+    return cudaSuccess;
+  }
   simt::detail::count_bytes(kind, count);
   const MemoryKind dk = r.kind_of(dst), sk = r.kind_of(src);
   if (dk == MemoryKind::pageable) {
@@ -695,6 +755,17 @@ static cudaError_t memset_on(CUstream_st* s, void* ptr, int value, size_t count,
         std::string(call) + ": " + simt::detail::pointer_text(ptr) + " is not device memory");
   const std::string problem = r.range_problem(ptr, count, "destination");
   if (!problem.empty()) return r.error(cudaErrorInvalidValue, std::string(call) + ": " + problem);
+  bool capturing = false;
+  if (const cudaError_t e = capture_check_enqueue(s, &capturing, call)) return e;
+  if (capturing) {
+    simt::detail::Work work;
+    work.type = cudaGraphNodeTypeMemset;
+    work.what = std::string("captured ") + call;
+    work.run = [ptr, value, count] { std::memset(ptr, value, count); };
+    work.uses = simt::detail::uses_of({ptr});
+    simt::detail::capture_add(s, std::move(work));
+    return cudaSuccess;
+  }
   ++r.counters.memsets;
   r.enqueue(
       s, call, [ptr, value, count] { std::memset(ptr, value, count); },
@@ -737,6 +808,7 @@ cudaError_t cudaStreamDestroy(cudaStream_t stream) {
   CUstream_st* s = rt().resolve(stream);
   if (!s || s->legacy)
     return rt().error(cudaErrorInvalidResourceHandle, "cudaStreamDestroy: invalid stream");
+  if (const cudaError_t e = simt::detail::capture_check_destroy(s)) return e;
   // Returns at once; work still pending on the stream runs later, as CUDA documents.
   s->destroyed = true;
   rt().reap_streams();
@@ -747,6 +819,8 @@ cudaError_t cudaStreamSynchronize(cudaStream_t stream) {
   Lock lock(rt().mutex());
   CUstream_st* s = rt().resolve(stream);
   if (!s) return rt().error(cudaErrorInvalidResourceHandle, "cudaStreamSynchronize");
+  if (const cudaError_t e = simt::detail::capture_check_stream_sync(s, "cudaStreamSynchronize"))
+    return e;
   ++rt().counters.host_syncs;
   rt().flush_stream(s);
   return cudaSuccess;
@@ -756,6 +830,7 @@ cudaError_t cudaStreamQuery(cudaStream_t stream) {
   Lock lock(rt().mutex());
   CUstream_st* s = rt().resolve(stream);
   if (!s) return rt().error(cudaErrorInvalidResourceHandle, "cudaStreamQuery");
+  if (const cudaError_t e = simt::detail::capture_check_stream_sync(s, "cudaStreamQuery")) return e;
   if (!rt().stream_busy(s)) return cudaSuccess;
   rt().flush_stream(s);  // not ready now; done by the next query
   return cudaErrorNotReady;
@@ -766,6 +841,10 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t stream, cudaEvent_t event, unsigned
   CUstream_st* s = rt().resolve(stream);
   if (!s || !event || flags != 0)
     return rt().error(cudaErrorInvalidResourceHandle, "cudaStreamWaitEvent");
+  bool capturing = false, handled = false;
+  if (const cudaError_t e = capture_check_enqueue(s, &capturing, "cudaStreamWaitEvent")) return e;
+  if (const cudaError_t e = simt::detail::capture_event_wait(s, event, &handled)) return e;
+  if (handled) return cudaSuccess;
   if (!event->recorded || event->complete) return cudaSuccess;
   rt().enqueue(
       s, "cudaStreamWaitEvent", [] {}, {}, event->record_seq);
@@ -798,6 +877,14 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
   Lock lock(rt().mutex());
   CUstream_st* s = rt().resolve(stream);
   if (!event || !s) return rt().error(cudaErrorInvalidResourceHandle, "cudaEventRecord");
+  bool capturing = false;
+  if (const cudaError_t e = capture_check_enqueue(s, &capturing, "cudaEventRecord")) return e;
+  if (capturing) {
+    simt::detail::capture_event_record(event, s);
+    return cudaSuccess;
+  }
+  event->capture_id = 0;
+  event->capture_deps.clear();
   event->recorded = true;
   event->complete = false;
   event->record_seq = rt().next_seq_;
@@ -811,6 +898,9 @@ cudaError_t cudaEventRecord(cudaEvent_t event, cudaStream_t stream) {
 cudaError_t cudaEventSynchronize(cudaEvent_t event) {
   Lock lock(rt().mutex());
   if (!event) return rt().error(cudaErrorInvalidResourceHandle, "cudaEventSynchronize");
+  if (const cudaError_t e =
+          simt::detail::capture_check_event_sync(event, true, "cudaEventSynchronize"))
+    return e;
   ++rt().counters.host_syncs;
   if (!event->recorded || event->complete) return cudaSuccess;
   const std::uint64_t seq = event->record_seq;
@@ -821,6 +911,8 @@ cudaError_t cudaEventSynchronize(cudaEvent_t event) {
 cudaError_t cudaEventQuery(cudaEvent_t event) {
   Lock lock(rt().mutex());
   if (!event) return rt().error(cudaErrorInvalidResourceHandle, "cudaEventQuery");
+  if (const cudaError_t e = simt::detail::capture_check_event_sync(event, false, "cudaEventQuery"))
+    return e;
   if (!event->recorded || event->complete) return cudaSuccess;
   const std::uint64_t seq = event->record_seq;
   rt().flush([seq](const simt::detail::Op& op) { return op.seq == seq; });

@@ -721,6 +721,10 @@ void run_grid(const Grid& grid) {
   }
 }
 
+bool in_kernel() {
+  return g_block != nullptr && g_current != nullptr;
+}
+
 unsigned char* dynamic_shared() {
   if (!g_block) fail("dynamic shared memory used outside a kernel");
   return g_block->shared();

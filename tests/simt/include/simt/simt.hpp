@@ -34,19 +34,28 @@ enum class StreamMode { deferred, eager };
 void set_stream_mode(StreamMode mode);
 StreamMode stream_mode();
 
-/// What the emulated device did since the last reset.
+/// What the emulated device did since the last reset. Work a stream captures is counted only
+/// in the graph counters, each time a graph launch runs it; stream operations outside capture
+/// keep their own counters (so `launches` is never a graph's kernel).
 struct Counters {
-  std::uint64_t launches = 0;  ///< kernels launched (CUB's device calls count their kernels)
-  std::uint64_t blocks = 0;    ///< thread blocks run
+  std::uint64_t launches = 0;  ///< kernels launched on a stream, not captured (CUB's device
+                               ///< calls count their kernels)
+  std::uint64_t blocks = 0;    ///< thread blocks run (launched or by a graph)
   std::uint64_t host_syncs =
       0;  ///< host waits: stream/device/event synchronisation, blocking copies
   std::uint64_t allocations = 0;     ///< cudaMalloc calls
   std::uint64_t frees = 0;           ///< cudaFree calls
-  std::uint64_t memsets = 0;         ///< cudaMemset(Async) calls
-  std::uint64_t bytes_h2d = 0;       ///< bytes copied host to device
-  std::uint64_t bytes_d2h = 0;       ///< bytes copied device to host
-  std::uint64_t bytes_d2d = 0;       ///< bytes copied device to device
+  std::uint64_t memsets = 0;         ///< cudaMemset(Async) calls, not captured
+  std::uint64_t bytes_h2d = 0;       ///< bytes copied host to device (by a call or a graph node)
+  std::uint64_t bytes_d2h = 0;       ///< bytes copied device to host (by a call or a graph node)
+  std::uint64_t bytes_d2d = 0;       ///< bytes copied device to device (by a call or a graph node)
   std::uint64_t fiber_switches = 0;  ///< scheduler switches into CUDA threads
+  std::uint64_t graph_launches = 0;  ///< cudaGraphLaunch calls
+  std::uint64_t graph_nodes = 0;  ///< nodes graph launches ran, of every type: a conditional node
+                                  ///< once each time it is reached, its body's nodes each time
+                                  ///< they run
+  std::uint64_t graph_kernel_nodes = 0;  ///< kernel nodes graph launches ran (in graph_nodes)
+  std::uint64_t conditional_bodies = 0;  ///< body graphs conditional nodes ran (WHILE iterations)
 };
 Counters counters();
 void reset_counters();
