@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "cuda_check.hpp"
 #include "discrete_adjoint.hpp"
@@ -37,6 +38,30 @@ void CudaRk<Real>::start(double t0, double t_end, double step_size) {
 
 template <class Real>
 void CudaRk<Real>::attempt() {
+  if (graphs_ && !recorder_) {
+    ++queued_;
+  } else {
+    enqueue_attempt();
+  }
+}
+
+template <class Real>
+void CudaRk<Real>::flush() {
+  if (queued_ == 0) return;
+  // Everything the attempt's kernels take as arguments. The tableau is a static table: its
+  // address names it.
+  const Tableau* tab = &tab_;
+  const std::vector<unsigned char> key =
+      graph_key(b_, l_, tab, stream_, d_.n, d_.elems, d_.part0, d_.warps, d_.warps_per_block,
+                d_.group_lanes, d_.attempt_threads, d_.attempt_blocks, d_.finalize_blocks,
+                d_.adjoint, d_.theta_in_norm, p_.rtol, p_.atol, p_.safety, p_.ifactor, p_.dfactor,
+                p_.min_step, p_.max_attempts, p_.order, p_.evals_per_attempt, p_.adaptive, p_.fsal);
+  graphs_->launch(key, queued_, stream_, [this] { enqueue_attempt(); });
+  queued_ = 0;
+}
+
+template <class Real>
+void CudaRk<Real>::enqueue_attempt() {
   launch_hyper_forward(b_, l_, tab_, StageMode::attempt, stream_);
   if (whole_attempt()) {
     launch_attempt(b_, d_, l_, tab_, p_, stream_);  // the CNF's finishes the attempt
@@ -61,6 +86,7 @@ void CudaRk<Real>::attempt() {
 
 template <class Real>
 StepControl CudaRk<Real>::poll() {
+  flush();
   CUCNF_CUDA_CHECK(
       cudaMemcpyAsync(host_, b_.ctl, sizeof(StepControl), cudaMemcpyDeviceToHost, stream_));
   CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
@@ -76,6 +102,7 @@ int CudaRk<Real>::attempts_per_poll(const StepControl& c) const {
 
 template <class Real>
 void CudaRk<Real>::next_segment(double t_end) {
+  flush();
   begin_segment(*host_, t_end);
   upload();
 }

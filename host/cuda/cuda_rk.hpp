@@ -11,6 +11,7 @@
 #include "core/param_layout.hpp"
 #include "core/step_control.hpp"
 #include "core/tableau.hpp"
+#include "cuda/attempt_graphs.hpp"
 #include "cuda/step_recorder.hpp"
 #include "rk_kernels.hpp"
 
@@ -28,8 +29,16 @@ class CudaRk {
   /// Records every accepted step (the buffers' fsal_point must be set for methods whose FSAL
   /// point differs from the state).
   void record_steps(StepRecorder<Real>* recorder) { recorder_ = recorder; }
+  /// Replays batches of attempts as CUDA graphs kept in `graphs` (the workspace's, so that they
+  /// outlive this solve). Not while recording steps (the record grows between attempts).
+  void use_graphs(AttemptGraphs* graphs) {
+    // The legacy default stream cannot be captured.
+    const bool legacy = stream_ == nullptr || stream_ == cudaStreamLegacy;
+    graphs_ = legacy ? nullptr : graphs;
+  }
 
   void start(double t0, double t_end, double step_size);
+  /// Enqueues an attempt (with graphs: queues it until the next poll or segment).
   void attempt();
   StepControl poll();
   /// Enough attempts to finish the segment at the current step size, at most 16: an attempt
@@ -44,6 +53,9 @@ class CudaRk {
 
  private:
   void upload();
+  void enqueue_attempt();
+  /// Launches the queued attempts as graphs.
+  void flush();
   /// Whole attempts in one kernel (the shape allows it, and no stage inputs or separate FSAL
   /// points are kept for a discrete adjoint).
   bool whole_attempt() const {
@@ -62,6 +74,8 @@ class CudaRk {
   std::function<void(std::size_t, const Real*)> on_output_;
   StepRecorder<Real>* recorder_ = nullptr;
   int pending_ = 0;  // attempts enqueued since the last poll
+  AttemptGraphs* graphs_ = nullptr;
+  int queued_ = 0;  // attempts not yet launched (graphs)
 };
 
 extern template class CudaRk<float>;

@@ -9,6 +9,7 @@
 #include "core/param_layout.hpp"
 #include "core/step_control.hpp"
 #include "core/tableau.hpp"
+#include "cuda/attempt_graphs.hpp"
 #include "cuda/device_buffer.hpp"
 #include "rk_kernels.hpp"
 
@@ -21,6 +22,9 @@ struct SolveWorkspace {
   DeviceBuffer<double> err_partials, fin_partials;
   DeviceBuffer<unsigned int> done;
   DeviceBuffer<Real> theta[2], k_theta, param_partials, reduced, gp;
+  /// Batches of step attempts captured as CUDA graphs on these buffers (recaptured when the
+  /// buffers or the solve's constants change).
+  AttemptGraphs graphs;
 
   /// Grows the buffers for a solve of shape `d` (with the adjoint's when d.adjoint) and room for
   /// `output_count` saved states, poisoning new memory on `stream` (the solve's); returns their
