@@ -426,9 +426,10 @@ cudaError_t cudaGraphExecDestroy(cudaGraphExec_t graphExec) {
   return cudaSuccess;
 }
 
-// Device side: called by a CUDA thread of a kernel that a graph runs.
+// Device side: called by a CUDA thread of a kernel that a graph runs, while the host thread
+// that runs the graph holds the API mutex (so it takes no lock: under ThreadSanitizer the
+// CUDA thread is a fiber of its own, which would lock a mutex another fiber holds).
 void cudaGraphSetConditional(cudaGraphConditionalHandle handle, unsigned int value) {
-  Lock lock(api_mutex());
   if (!in_kernel() || !g_running)
     fail("cudaGraphSetConditional called outside a kernel that a graph runs");
   auto it = g_running->handles.find(handle);
