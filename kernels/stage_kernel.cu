@@ -11,7 +11,7 @@
 namespace cucnf::detail {
 namespace {
 
-// stage_kernel
+// stage_kernel (stage_body, launched as stage_kernel_cnf and stage_kernel_adjoint)
 //   Y    = y + sum_{j<s} (dt a_sj) k_j                  (attempt; y itself for `initial`,
 //                                                         y + dir h0 k_0 for `probe`)
 //   a_k  = w_k . z + b_k,  h_k = tanh(a_k),  d_k = 1 - h_k^2
@@ -28,8 +28,9 @@ namespace {
 // the units' h_k, m_k of a chunk too. Each lane owns the units k = lane (mod 32), so the
 // adjoint's per-warp parameter sums need no atomics and reduce deterministically later.
 template <class Real, bool kAdjoint>
-__global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, Tableau tab,
-                             ControlParams p, StageMode mode, int stage) {
+__device__ __forceinline__ void stage_body(const SolveBuffers<Real>& b, const SolveDims& d,
+                                           const ParamLayout& l, const Tableau& tab,
+                                           const ControlParams& p, StageMode mode, int stage) {
   __shared__ StepControl c;
   // Stage-input terms, and for the last stage the solution and error weights (shared, so no
   // runtime-indexed local arrays: no stack frame).
@@ -220,6 +221,22 @@ __global__ void stage_kernel(SolveBuffers<Real> b, SolveDims d, ParamLayout l, T
   }
 }
 
+// The two variants as kernels: the CNF's held to 64 registers (4 blocks of 8 warps per SM, 50%
+// occupancy, no spills); the adjoint's left to ptxas (72 registers, 37.5%), which spills under
+// any bound.
+template <class Real>
+__global__ void __launch_bounds__(8 * kWarp, 4)
+    stage_kernel_cnf(SolveBuffers<Real> b, SolveDims d, ParamLayout l, Tableau tab, ControlParams p,
+                     StageMode mode, int stage) {
+  stage_body<Real, false>(b, d, l, tab, p, mode, stage);
+}
+
+template <class Real>
+__global__ void stage_kernel_adjoint(SolveBuffers<Real> b, SolveDims d, ParamLayout l, Tableau tab,
+                                     ControlParams p, StageMode mode, int stage) {
+  stage_body<Real, true>(b, d, l, tab, p, mode, stage);
+}
+
 }  // namespace
 
 template <class Real>
@@ -230,11 +247,11 @@ void launch_stage(const SolveBuffers<Real>& b, const SolveDims& d, const ParamLa
   const int threads = d.warps_per_block * kWarp;
   const size_t shared = stage_shared_bytes(d, l, sizeof(Real));
   if (d.adjoint) {
-    CUCNF_LAUNCH("stage_kernel<adjoint>", (stage_kernel<Real, true>), blocks, threads, shared,
+    CUCNF_LAUNCH("stage_kernel_adjoint", stage_kernel_adjoint<Real>, blocks, threads, shared,
                  stream, b, d, l, tab, p, mode, stage);
   } else {
-    CUCNF_LAUNCH("stage_kernel<cnf>", (stage_kernel<Real, false>), blocks, threads, shared, stream,
-                 b, d, l, tab, p, mode, stage);
+    CUCNF_LAUNCH("stage_kernel_cnf", stage_kernel_cnf<Real>, blocks, threads, shared, stream, b, d,
+                 l, tab, p, mode, stage);
   }
 }
 
