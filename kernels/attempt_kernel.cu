@@ -308,7 +308,43 @@ void launch_attempt_for(const SolveBuffers<Real>& b, const SolveDims& d, const P
                    __LINE__);
 }
 
+template <class Real, bool kAdjoint>
+cudaError_t blocks_per_sm_for(int* blocks, int dim, int threads, size_t shared) {
+  switch (dim) {
+    case 1:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+          blocks, attempt_kernel<Real, 1, kAdjoint>, threads, shared);
+    case 2:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+          blocks, attempt_kernel<Real, 2, kAdjoint>, threads, shared);
+    case 3:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+          blocks, attempt_kernel<Real, 3, kAdjoint>, threads, shared);
+    case 4:
+      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(
+          blocks, attempt_kernel<Real, 4, kAdjoint>, threads, shared);
+    default:
+      return cudaErrorInvalidValue;
+  }
+}
+
 }  // namespace
+
+int attempt_blocks_per_sm(const SolveDims& d, const ParamLayout& l, size_t real_size) {
+  const size_t shared = attempt_shared_bytes(d, l, real_size);
+  int blocks = 0;
+  cudaError_t status;
+  if (real_size == sizeof(double)) {
+    status = d.adjoint
+                 ? blocks_per_sm_for<double, true>(&blocks, l.dim, d.attempt_threads, shared)
+                 : blocks_per_sm_for<double, false>(&blocks, l.dim, d.attempt_threads, shared);
+  } else {
+    status = d.adjoint ? blocks_per_sm_for<float, true>(&blocks, l.dim, d.attempt_threads, shared)
+                       : blocks_per_sm_for<float, false>(&blocks, l.dim, d.attempt_threads, shared);
+  }
+  CUCNF_CUDA_CHECK(status);
+  return blocks;
+}
 
 template <class Real>
 void launch_attempt(const SolveBuffers<Real>& b, const SolveDims& d, const ParamLayout& l,

@@ -115,6 +115,10 @@ inline size_t attempt_shared_bytes(const SolveDims& d, const ParamLayout& l, siz
   return (stage_params_stride(l) + warps * param_partials_stride(l)) * real_size;
 }
 
+/// Blocks of the attempt kernel an SM holds at once for this shape (d.attempt_threads set):
+/// CUDA's occupancy calculator.
+int attempt_blocks_per_sm(const SolveDims& d, const ParamLayout& l, size_t real_size);
+
 template <class Real>
 void launch_attempt(const SolveBuffers<Real>& b, const SolveDims& d, const ParamLayout& l,
                     const Tableau& tab, const ControlParams& p, cudaStream_t stream);

@@ -31,8 +31,8 @@ namespace {
 
 // The whole-attempt kernel's shape, when it serves (D <= 4, K <= 32 lanes' units, the shared
 // memory fits): G lanes per sample, blocks of 256 threads, smaller ones at small batches so the
-// blocks still spread over the SMs (down to 64 threads), and no more blocks than stay resident
-// at once (their groups loop over the rest) nor than the warp caps allow.
+// blocks still spread over the SMs (down to 64 threads), and no more blocks than the SMs hold
+// at once nor than the warp caps allow.
 void attempt_shape(SolveDims& d, const ParamLayout& l, std::size_t real_size) {
   const int units = attempt_units_per_lane(real_size, d.adjoint);
   int lanes = 1;
@@ -47,8 +47,12 @@ void attempt_shape(SolveDims& d, const ParamLayout& l, std::size_t real_size) {
   shaped.attempt_threads = threads;
   const std::size_t shared = attempt_shared_bytes(shaped, l, real_size);
   if (shared > kMaxSharedPerBlock - kAttemptStaticShared) return;
+  // As many blocks as the SMs hold at once (CUDA's occupancy calculator), no more: their groups
+  // loop over the rest of the batch.
+  shaped.adjoint = d.adjoint;
   const long long resident =
-      static_cast<long long>(kMaxThreadsPerMultiprocessor / threads) * multiprocessors();
+      static_cast<long long>(std::max(1, attempt_blocks_per_sm(shaped, l, real_size))) *
+      multiprocessors();
   const long long blocks =
       std::min({(total + threads - 1) / threads, resident,
                 static_cast<long long>(std::max(1, cap / (threads / kWarpSize)))});

@@ -25,8 +25,6 @@ constexpr std::size_t kMaxSharedPerBlock = 48 * 1024;
 /// with room to spare: its dynamic shared memory must fit beside it.
 constexpr std::size_t kAttemptStaticShared = 1024;
 constexpr int kWarpSize = 32;
-/// Threads an SM keeps resident (H100: 2048).
-constexpr int kMaxThreadsPerMultiprocessor = 2048;
 
 /// The device's multiprocessors (queried once; 132, an H100's, when there is no device).
 int multiprocessors();

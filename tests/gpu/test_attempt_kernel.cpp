@@ -7,6 +7,7 @@
 // Skips without a GPU.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -80,6 +81,33 @@ INSTANTIATE_TEST_SUITE_P(SmallShapes, AttemptKernel,
                                            Shape{3, 7, 5, 37, Method::midpoint},
                                            Shape{1, 33, 4, 5, Method::rk4_38}),
                          [](const auto& info) { return name(info.param); });
+
+}  // namespace
+}  // namespace cucnf::detail
+
+namespace cucnf::detail {
+namespace {
+
+// The launch shape at the seed's sizes: B = 300 takes 64-thread blocks so that they spread over
+// the SMs; 1e6 samples take 256-thread blocks, as many as the SMs hold at once (the occupancy
+// calculator's count), whose groups then loop over the samples.
+TEST(AttemptKernelShape, SmallBatchesTakeSmallBlocksAndLargeOnesFillTheSMs) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "no CUDA device";
+  const ParamLayout l = make_param_layout({2, 64, 32});
+  for (bool adjoint : {false, true}) {
+    SCOPED_TRACE(adjoint ? "adjoint" : "cnf");
+    const SolveDims small = make_dims(300, l, adjoint, false, sizeof(float));
+    EXPECT_EQ(small.group_lanes, adjoint ? 16 : 8);
+    EXPECT_EQ(small.attempt_threads, 64);
+    EXPECT_EQ(small.attempt_blocks, (300 * small.group_lanes + 63) / 64);
+    const SolveDims large = make_dims(1000000, l, adjoint, false, sizeof(float));
+    EXPECT_EQ(large.attempt_threads, 256);
+    const int per_sm = attempt_blocks_per_sm(large, l, sizeof(float));
+    ASSERT_GT(per_sm, 0);
+    const int capped = (adjoint ? warp_caps().adjoint : warp_caps().cnf) / 8;
+    EXPECT_EQ(large.attempt_blocks, std::min(per_sm * multiprocessors(), capped));
+  }
+}
 
 }  // namespace
 }  // namespace cucnf::detail
