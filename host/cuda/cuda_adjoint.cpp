@@ -30,6 +30,7 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::device_gradient(
   SolveBuffers<Real> fb = cnf_.prepare(fdims, layout_, tab, 0, theta_.data(), stream_);
   const ControlParams fparams = control_params(options);
   CudaRk<Real> forward(fb, fdims, layout_, tab, fparams, pinned_.data(), stream_);
+  forward.plan_attempts(&plans_.gradient_forward);
   result.forward =
       integrate(forward, fparams, {spec.t1, spec.t0}, options.step_size, "density solve");
 
@@ -49,6 +50,7 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::device_gradient(
       gradient_options.adjoint_atol > 0 ? gradient_options.adjoint_atol : options.atol;
   const ControlParams aparams = control_params(options, rtol, atol);
   CudaRk<Real> backward(ab, adims, layout_, tab, aparams, pinned_.data(), stream_);
+  backward.plan_attempts(&plans_.adjoint);
   try {
     result.backward =
         integrate(backward, aparams, {spec.t0, spec.t1}, options.step_size, "adjoint solve");
@@ -95,6 +97,7 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::discrete_gradient(
   const ControlParams fparams = control_params(options);
   CudaRk<Real> forward(fb, fdims, layout_, tab, fparams, pinned_.data(), stream_);
   forward.record_steps(&recorder_);
+  forward.plan_attempts(&plans_.gradient_forward);
   result.forward =
       integrate(forward, fparams, {spec.t1, spec.t0}, options.step_size, "density solve");
   const int steps = int(result.forward.accepted);

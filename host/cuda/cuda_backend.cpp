@@ -49,6 +49,7 @@ SolveStats CudaBackend<Real>::solve(const double* z_start, std::size_t n,
   upload_points(b, z_start, n);
   const ControlParams params = control_params(options);
   CudaRk<Real> rk(b, dims, layout_, tab, params, pinned_.data(), stream_);
+  rk.plan_attempts(times[1] < times[0] ? &plans_.density : &plans_.sampling);
   Real* out = cnf_.outputs.data();
   rk.on_output([&](std::size_t index, const Real* y) {
     CUCNF_CUDA_CHECK(cudaMemcpyAsync(out + (index - 1) * state, y, state * sizeof(Real),

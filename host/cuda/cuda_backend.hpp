@@ -3,8 +3,9 @@
 // paths in cuda_adjoint.cpp, the bench-only timings in cuda_timings.cpp.
 //
 // The host enqueues step attempts ahead (see kernels/rk_kernels.hpp) and reads the controller
-// back only every few attempts, so a solve costs one synchronisation per batch of attempts, not
-// one per step. All scratch memory is sized once per solve shape and reused.
+// back only after batches sized from the last solve of the same kind (cuda/attempt_plan.hpp), so
+// a solve like the last one costs one synchronisation per segment. All scratch memory is sized
+// once per solve shape and reused.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +16,7 @@
 #include "backend.hpp"
 #include "core/param_layout.hpp"
 #include "core/step_control.hpp"
+#include "cuda/attempt_plan.hpp"
 #include "cuda/cuda_timings.hpp"
 #include "cuda/device_buffer.hpp"
 #include "cuda/solve_workspace.hpp"
@@ -77,6 +79,7 @@ class CudaBackend final : public Backend, public CudaTimings {
   DeviceBuffer<Real> theta_, adam_m_, adam_v_;
   DeviceBuffer<unsigned int> flag_;
   PinnedBuffer<StepControl> pinned_;
+  AttemptPlans plans_;
   SolveWorkspace<Real> cnf_, adjoint_, replay_;
   // Discrete adjoint.
   StepRecorder<Real> recorder_;

@@ -1,5 +1,6 @@
 // CudaRk<Real>: the step driver's Ops (core/integrate.hpp) on the device. It enqueues step
-// attempts on the solve's stream and reads the controller back only when the driver polls.
+// attempts on the solve's stream and reads the controller back only when the driver polls,
+// after batches of attempts sized by an AttemptPlan (cuda/attempt_plan.hpp).
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -11,6 +12,7 @@
 #include "core/param_layout.hpp"
 #include "core/step_control.hpp"
 #include "core/tableau.hpp"
+#include "cuda/attempt_plan.hpp"
 #include "cuda/step_recorder.hpp"
 #include "rk_kernels.hpp"
 
@@ -28,13 +30,16 @@ class CudaRk {
   /// Records every accepted step (the buffers' fsal_point must be set for methods whose FSAL
   /// point differs from the state).
   void record_steps(StepRecorder<Real>* recorder) { recorder_ = recorder; }
+  /// Sizes the batches of attempts from the last solve of `plan`'s kind (which this solve then
+  /// updates); without a plan every solve sizes them as a first one.
+  void plan_attempts(AttemptPlan* plan) { plan_ = plan; }
 
   void start(double t0, double t_end, double step_size);
   void attempt();
   StepControl poll();
-  /// Enough attempts to finish the segment at the current step size, at most 16: an attempt
-  /// issued after the segment ends costs a few empty launches, a poll a synchronisation.
-  int attempts_per_poll(const StepControl& c) const;
+  /// The next batch of attempts (AttemptPlan): an attempt issued after the segment ends costs a
+  /// few empty launches, a poll a synchronisation.
+  int attempts_per_poll() const;
   void next_segment(double t_end);
   void record_output(std::size_t index);
 
@@ -56,7 +61,12 @@ class CudaRk {
   cudaStream_t stream_;
   std::function<void(std::size_t, const Real*)> on_output_;
   StepRecorder<Real>* recorder_ = nullptr;
+  AttemptPlan* plan_ = nullptr;
   int pending_ = 0;  // attempts enqueued since the last poll
+  // The current segment: its index, the attempts made before it, whether it has been polled.
+  std::size_t segment_ = 0;
+  long long segment_first_ = 0;
+  bool segment_polled_ = false;
 };
 
 extern template class CudaRk<float>;

@@ -60,6 +60,7 @@ CudaTimings::Timed CudaBackend<Real>::timed_log_density(std::size_t n, std::uint
   const ControlParams params = control_params(options);
   const SolveDims dims = make_dims(N, layout_, false, false, sizeof(Real));
   CudaRk<Real> rk(b, dims, layout_, tab, params, pinned_.data(), stream_);
+  rk.plan_attempts(&plans_.density);
   EventTimer timer(stream_);
   timer.start();
   Timed t;
