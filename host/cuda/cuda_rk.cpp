@@ -59,6 +59,7 @@ template <class Real>
 StepControl CudaRk<Real>::poll() {
   CUCNF_CUDA_CHECK(
       cudaMemcpyAsync(host_, b_.ctl, sizeof(StepControl), cudaMemcpyDeviceToHost, stream_));
+  if (read_back_) read_back_();
   CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
   pending_ = 0;
   segment_polled_ = true;

@@ -33,6 +33,9 @@ class CudaRk {
   /// Sizes the batches of attempts from the last solve of `plan`'s kind (which this solve then
   /// updates); without a plan every solve sizes them as a first one.
   void plan_attempts(AttemptPlan* plan) { plan_ = plan; }
+  /// Work to enqueue before every poll's synchronisation (after the controller's copy), whose
+  /// results the host reads after the poll: read-backs that share the poll's synchronisation.
+  void read_back_with_poll(std::function<void()> fn) { read_back_ = std::move(fn); }
 
   void start(double t0, double t_end, double step_size);
   void attempt();
@@ -62,6 +65,7 @@ class CudaRk {
   std::function<void(std::size_t, const Real*)> on_output_;
   StepRecorder<Real>* recorder_ = nullptr;
   AttemptPlan* plan_ = nullptr;
+  std::function<void()> read_back_;
   int pending_ = 0;  // attempts enqueued since the last poll
   // The current segment: its index, the attempts made before it, whether it has been polled.
   std::size_t segment_ = 0;

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 #include "compare.hpp"
 #include "cucnf/cucnf.hpp"
@@ -65,7 +66,13 @@ TEST(EmulatedStructure, DensitySolveLikeTheLastPollsOnceAndAllocatesNothingWhenW
   EXPECT_LE(f.k.launches, 8 * (f.attempts + 1) + 6);
 }
 
-TEST(EmulatedStructure, TrainingIterationSyncsPerBatchOfAttemptsAndAllocatesNothingWhenWarm) {
+// A training iteration at the seed's settings synchronises at most 4 times (issue 11): the
+// density solve and the adjoint solve poll once each when the batch sized from the previous
+// iteration suffices, and once more each when it falls short (the first iterations, whose
+// attempts grow by half from one to the next, are the hardest case); the loss and the
+// gradient's non-finite count come back with the adjoint solve's last poll, and Adam's update
+// and the next batch are enqueued without waiting.
+TEST(EmulatedStructure, TrainingIterationSyncsAtMostFourTimesAndAllocatesNothingWhenWarm) {
   cucnf::TrainOptions o;  // the seed's settings: fehlberg2 1e-5, continuous adjoint, Adam
   o.batch_size = 300;
   cucnf::Trainer trainer(cucnf::Model::initialize({2, 64, 32}, 0), o, cucnf::Device::cuda);
@@ -73,11 +80,13 @@ TEST(EmulatedStructure, TrainingIterationSyncsPerBatchOfAttemptsAndAllocatesNoth
     const cucnf::IterationReport r = trainer.step();
     return r.forward.accepted + r.forward.rejected + r.backward.accepted + r.backward.rejected;
   };
-  step();
-  const Figures f = measure(step);
-  report("training iteration, B = 300, fehlberg2 1e-5", f);
-  EXPECT_EQ(f.k.allocations, 0u);
-  EXPECT_LE(f.k.host_syncs, (f.attempts + 15) / 16 + 2 * 6);
+  step();  // warm-up: workspaces sized, batches of attempts learnt
+  for (int i = 2; i <= 6; ++i) {
+    const Figures f = measure(step);
+    report(("training iteration " + std::to_string(i) + ", B = 300, fehlberg2 1e-5").c_str(), f);
+    EXPECT_EQ(f.k.allocations, 0u);
+    EXPECT_LE(f.k.host_syncs, 4u) << "iteration " << i;
+  }
 }
 
 // New device memory is poisoned by an asynchronous memset on the backend's stream, not with a
