@@ -174,9 +174,10 @@ std::vector<double> CudaBackend<Real>::download(const Real* device, std::size_t 
 template <class Real>
 void CudaBackend<Real>::upload(Real* device, const std::vector<double>& values) {
   const std::vector<Real> host(values.begin(), values.end());
+  // From pageable memory the copy is staged before cudaMemcpyAsync returns: `host` may go, and
+  // later work on the stream sees the values. No synchronisation.
   CUCNF_CUDA_CHECK(cudaMemcpyAsync(device, host.data(), host.size() * sizeof(Real),
                                    cudaMemcpyHostToDevice, stream_));
-  CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
 }
 
 template <class Real>

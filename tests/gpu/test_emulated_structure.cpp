@@ -89,6 +89,23 @@ TEST(EmulatedStructure, TrainingIterationSyncsAtMostFourTimesAndAllocatesNothing
   }
 }
 
+// Flow::set_params uploads without waiting for the device (the copy from pageable memory is
+// staged before it returns), and the solves enqueued after it see the new parameters.
+TEST(EmulatedStructure, ParameterUploadCostsNoHostSynchronisation) {
+  const cucnf::Model model = cucnf::Model::initialize({2, 16, 8}, 4);
+  const cucnf::Model other = cucnf::Model::initialize({2, 16, 8}, 5);
+  const std::vector<double> x = random_values(2 * 16, -2.0, 2.0, 3);
+  cucnf::Flow gpu(model, cucnf::Device::cuda, cucnf::Precision::float64);
+  gpu.log_prob(x, dopri5(1e-6));  // warm-up
+  const Figures f = measure([&] {
+    gpu.set_params(other.params());
+    return 0LL;
+  });
+  EXPECT_EQ(f.k.host_syncs, 0u);
+  cucnf::Flow fresh(other, cucnf::Device::cuda, cucnf::Precision::float64);
+  EXPECT_EQ(gpu.log_prob(x, dopri5(1e-6)).log_prob, fresh.log_prob(x, dopri5(1e-6)).log_prob);
+}
+
 // New device memory is poisoned by an asynchronous memset on the backend's stream, not with a
 // device-wide synchronisation: a density solve and a gradient that must grow their workspaces
 // (a larger batch) wait for the device exactly as often as the same calls warm.
