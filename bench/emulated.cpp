@@ -35,13 +35,22 @@ Row measure(const std::string& name, Fn&& fn) {
 
 void print_emulated_structure(const Model& model, Precision precision) {
   std::vector<Row> rows;
+  // Host synchronisations of the training iterations after the measured one: the batches of
+  // step attempts are sized from the previous iteration, so one iteration is not the whole story.
+  std::vector<unsigned long long> later_syncs;
   {
     TrainOptions o;  // the seed's settings
     Trainer trainer(model, o, Device::cuda, precision);
-    rows.push_back(measure("training iteration (B = 300, fehlberg2 1e-5)", [&] {
+    auto step = [&] {
       const IterationReport r = trainer.step();
       return r.forward.accepted + r.forward.rejected + r.backward.accepted + r.backward.rejected;
-    }));
+    };
+    rows.push_back(measure("training iteration (B = 300, fehlberg2 1e-5)", step));
+    for (int i = 0; i < 4; ++i) {
+      simt::reset_counters();
+      step();
+      later_syncs.push_back(simt::counters().host_syncs);
+    }
   }
   {
     Flow flow(model, Device::cuda, precision);
@@ -75,8 +84,10 @@ void print_emulated_structure(const Model& model, Precision precision) {
                 double(r.k.launches) / double(r.attempts > 0 ? r.attempts : 1),
                 (unsigned long long)r.k.host_syncs, (unsigned long long)r.k.allocations,
                 (unsigned long long)r.k.bytes_h2d, (unsigned long long)r.k.bytes_d2h);
+  std::printf("\nHost syncs of the next %zu training iterations:", later_syncs.size());
+  for (unsigned long long n : later_syncs) std::printf(" %llu", n);
   std::printf(
-      "\nTimings need a GPU (tests/gpu_check.sh); these counts are what the design's "
+      "\n\nTimings need a GPU (tests/gpu_check.sh); these counts are what the design's "
       "per-launch and per-sync costs multiply.\n");
 }
 

@@ -31,6 +31,7 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::device_gradient(
   const ControlParams fparams = control_params(options);
   CudaRk<Real> forward(fb, fdims, layout_, tab, fparams, pinned_.data(), stream_);
   forward.use_graphs(&cnf_.graphs);
+  forward.plan_attempts(&plans_.gradient_forward);
   result.forward =
       integrate(forward, fparams, {spec.t1, spec.t0}, options.step_size, "density solve");
 
@@ -51,22 +52,28 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::device_gradient(
   const ControlParams aparams = control_params(options, rtol, atol);
   CudaRk<Real> backward(ab, adims, layout_, tab, aparams, pinned_.data(), stream_);
   backward.use_graphs(&adjoint_.graphs);
+  backward.plan_attempts(&plans_.adjoint);
+  // Every poll also reads back the loss and the non-finite counts of both a_theta buffers (the
+  // poll says which holds the result): the last poll then brings what train_step checks.
+  const Real* const thetas[2] = {ab.theta[0], ab.theta[1]};
+  backward.read_back_with_poll([&] {
+    enqueue_gradient_check(thetas, 2, layout_.total, nll_.data() + N, flag_.data(), check_.data(),
+                           stream_);
+  });
   try {
     result.backward =
         integrate(backward, aparams, {spec.t0, spec.t1}, options.step_size, "adjoint solve");
   } catch (const Error& e) {
-    // A non-finite loss makes the adjoint solve fail; report the cause, not the symptom.
-    // CUDA failures are rethrown as they are.
+    // A non-finite loss makes the adjoint solve fail; report the cause, not the symptom (the
+    // failing poll read the loss back). CUDA failures are rethrown as they are.
     if (e.kind() == ErrorKind::cuda_failure) throw;
-    double loss_sum = 0.0;
-    CUCNF_CUDA_CHECK(cudaMemcpyAsync(&loss_sum, nll_.data() + N, sizeof(double),
-                                     cudaMemcpyDeviceToHost, stream_));
-    CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
-    check_finite_loss(loss_sum);
+    check_finite_loss(check_.data()->loss_sum);
     throw;
   }
   result.grad = backward.theta_state();
   result.loss_sum = nll_.data() + N;
+  GradientCheck& check = *check_.data();
+  check.non_finite[0] = check.non_finite[result.grad == thetas[0] ? 0 : 1];
   return result;
 }
 
@@ -97,6 +104,7 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::discrete_gradient(
   const ControlParams fparams = control_params(options);
   CudaRk<Real> forward(fb, fdims, layout_, tab, fparams, pinned_.data(), stream_);
   forward.record_steps(&recorder_);
+  forward.plan_attempts(&plans_.gradient_forward);
   result.forward =
       integrate(forward, fparams, {spec.t1, spec.t0}, options.step_size, "density solve");
   const int steps = int(result.forward.accepted);
@@ -178,6 +186,11 @@ typename CudaBackend<Real>::DeviceGradient CudaBackend<Real>::discrete_gradient(
   result.backward.nfe = 2LL * S * steps;  // replayed stages and their VJPs
   result.grad = grad_.data();
   result.loss_sum = nll_.data() + N;
+  // What the continuous adjoint reads back with its last poll, in one synchronisation here.
+  const Real* const grads[1] = {grad_.data()};
+  enqueue_gradient_check(grads, 1, layout_.total, result.loss_sum, flag_.data(), check_.data(),
+                         stream_);
+  CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
   return result;
 }
 

@@ -21,7 +21,7 @@ template <class Real>
 CudaBackend<Real>::CudaBackend(const ModelShape& shape, const std::vector<double>& params)
     : shape_(shape), layout_(make_param_layout(shape)), pinned_(1) {
   theta_.reserve(layout_.total, stream_);
-  flag_.reserve(1, stream_);
+  flag_.reserve(2, stream_);  // enqueue_gradient_check's counts
   set_params(params);
   int device = 0;
   cudaDeviceProp prop{};
@@ -50,6 +50,7 @@ SolveStats CudaBackend<Real>::solve(const double* z_start, std::size_t n,
   const ControlParams params = control_params(options);
   CudaRk<Real> rk(b, dims, layout_, tab, params, pinned_.data(), stream_);
   rk.use_graphs(&cnf_.graphs);
+  rk.plan_attempts(times[1] < times[0] ? &plans_.density : &plans_.sampling);
   Real* out = cnf_.outputs.data();
   rk.on_output([&](std::size_t index, const Real* y) {
     CUCNF_CUDA_CHECK(cudaMemcpyAsync(out + (index - 1) * state, y, state * sizeof(Real),
@@ -81,13 +82,10 @@ GradientResult CudaBackend<Real>::gradient(const double* x, std::size_t n, const
   result.forward = g.forward;
   result.backward = g.backward;
   std::vector<Real> grad(layout_.total);
-  double loss_sum = 0.0;
   CUCNF_CUDA_CHECK(cudaMemcpyAsync(grad.data(), g.grad, grad.size() * sizeof(Real),
                                    cudaMemcpyDeviceToHost, stream_));
-  CUCNF_CUDA_CHECK(
-      cudaMemcpyAsync(&loss_sum, g.loss_sum, sizeof(double), cudaMemcpyDeviceToHost, stream_));
   CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
-  result.loss = loss_sum / double(n);
+  result.loss = check_.data()->loss_sum / double(n);  // read back by device_gradient
   check_finite_loss(result.loss);  // as the CPU backend: no gradient of a non-finite loss
   result.grad.assign(grad.begin(), grad.end());
   return result;
@@ -103,18 +101,10 @@ TrainStepResult CudaBackend<Real>::train_step(const TrainStepRequest& r, const F
     launch_rings_batch(input.y[0], N, r.data_seed, r.data_stream, stream_);
   }
   const DeviceGradient g = device_gradient(N, spec, r.solver, r.gradient);
-  // The loss and a count of non-finite gradient entries come back together.
-  CUCNF_CUDA_CHECK(cudaMemsetAsync(flag_.data(), 0, sizeof(unsigned int), stream_));
-  launch_count_non_finite(g.grad, layout_.total, flag_.data(), stream_);
-  double loss_sum = 0.0;
-  unsigned int bad = 0;
-  CUCNF_CUDA_CHECK(
-      cudaMemcpyAsync(&loss_sum, g.loss_sum, sizeof(double), cudaMemcpyDeviceToHost, stream_));
-  CUCNF_CUDA_CHECK(
-      cudaMemcpyAsync(&bad, flag_.data(), sizeof(unsigned int), cudaMemcpyDeviceToHost, stream_));
-  CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
-  const double loss = loss_sum / double(r.n);
-  if (bad != 0 || !std::isfinite(loss)) {
+  // The loss and the count of non-finite gradient entries, read back by device_gradient (with
+  // the adjoint solve's last poll): no synchronisation here.
+  const double loss = check_.data()->loss_sum / double(r.n);
+  if (check_.data()->non_finite[0] != 0 || !std::isfinite(loss)) {
     std::vector<Real> grad(layout_.total);
     CUCNF_CUDA_CHECK(
         cudaMemcpy(grad.data(), g.grad, grad.size() * sizeof(Real), cudaMemcpyDeviceToHost));
@@ -185,9 +175,10 @@ std::vector<double> CudaBackend<Real>::download(const Real* device, std::size_t 
 template <class Real>
 void CudaBackend<Real>::upload(Real* device, const std::vector<double>& values) {
   const std::vector<Real> host(values.begin(), values.end());
+  // From pageable memory the copy is staged before cudaMemcpyAsync returns: `host` may go, and
+  // later work on the stream sees the values. No synchronisation.
   CUCNF_CUDA_CHECK(cudaMemcpyAsync(device, host.data(), host.size() * sizeof(Real),
                                    cudaMemcpyHostToDevice, stream_));
-  CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
 }
 
 template <class Real>

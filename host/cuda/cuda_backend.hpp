@@ -3,8 +3,11 @@
 // paths in cuda_adjoint.cpp, the bench-only timings in cuda_timings.cpp.
 //
 // The host enqueues step attempts ahead (see kernels/rk_kernels.hpp) and reads the controller
-// back only every few attempts, so a solve costs one synchronisation per batch of attempts, not
-// one per step. All scratch memory is sized once per solve shape and reused.
+// back only after batches sized from the last solve of the same kind (cuda/attempt_plan.hpp), so
+// a solve like the last one costs one synchronisation per segment. A training step at the seed's
+// settings synchronises twice: after the density solve and after the adjoint solve, whose poll
+// also reads back the loss and the gradient's non-finite count (cuda/gradient_check.hpp). All
+// scratch memory is sized once per solve shape and reused.
 #pragma once
 
 #include <cstddef>
@@ -15,8 +18,10 @@
 #include "backend.hpp"
 #include "core/param_layout.hpp"
 #include "core/step_control.hpp"
+#include "cuda/attempt_plan.hpp"
 #include "cuda/cuda_timings.hpp"
 #include "cuda/device_buffer.hpp"
+#include "cuda/gradient_check.hpp"
 #include "cuda/solve_workspace.hpp"
 #include "cuda/step_recorder.hpp"
 #include "cuda/stream.hpp"
@@ -62,7 +67,8 @@ class CudaBackend final : public Backend, public CudaTimings {
 
   // The adjoint paths (cuda_adjoint.cpp). Forward density solve from the points in the CNF
   // workspace's y[0], then the continuous adjoint back from t0 to t1 (or the discrete one).
-  // Leave the gradient and the summed loss on the device.
+  // Leave the gradient and the summed loss on the device, and return with check_ holding the
+  // summed loss and the gradient's non-finite count (check_.non_finite[0]).
   DeviceGradient device_gradient(int N, const FlowSpec& spec, const SolverOptions& options,
                                  const GradientOptions& gradient_options);
   DeviceGradient discrete_gradient(int N, const FlowSpec& spec, const SolverOptions& options);
@@ -77,6 +83,8 @@ class CudaBackend final : public Backend, public CudaTimings {
   DeviceBuffer<Real> theta_, adam_m_, adam_v_;
   DeviceBuffer<unsigned int> flag_;
   PinnedBuffer<StepControl> pinned_;
+  PinnedBuffer<GradientCheck> check_{1};
+  AttemptPlans plans_;
   SolveWorkspace<Real> cnf_, adjoint_, replay_;
   // Discrete adjoint.
   StepRecorder<Real> recorder_;

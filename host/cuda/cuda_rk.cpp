@@ -23,6 +23,10 @@ void CudaRk<Real>::start(double t0, double t_end, double step_size) {
   *host_ = c;
   upload();
   pending_ = 0;
+  segment_ = 0;
+  segment_first_ = 0;
+  segment_polled_ = false;
+  if (plan_) plan_->begin({&tab_, p_.rtol, p_.atol, step_size, t0, t_end});
   if (b_.fsal_point[0])  // the first step's k_0 is evaluated at the initial state
     CUCNF_CUDA_CHECK(cudaMemcpyAsync(b_.fsal_point[0], b_.y[0], state_bytes(),
                                      cudaMemcpyDeviceToDevice, stream_));
@@ -89,15 +93,30 @@ StepControl CudaRk<Real>::poll() {
   flush();
   CUCNF_CUDA_CHECK(
       cudaMemcpyAsync(host_, b_.ctl, sizeof(StepControl), cudaMemcpyDeviceToHost, stream_));
+  if (read_back_) read_back_();
   CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
   pending_ = 0;
+  segment_polled_ = true;
+  // Attempts enqueued past the end changed nothing on the device: the counts are exact.
+  const long long attempts = host_->accepted + host_->rejected;
+  if (plan_ && host_->status == kSegmentDone) plan_->record(segment_, attempts - segment_first_);
   return *host_;
 }
 
 template <class Real>
-int CudaRk<Real>::attempts_per_poll(const StepControl& c) const {
-  const double steps = std::ceil(std::fabs(c.t_end - c.t) / c.h);
-  return int(std::clamp(steps, 1.0, 16.0));
+int CudaRk<Real>::attempts_per_poll() const {
+  if (!p_.adaptive) {
+    // Fixed steps: every attempt is accepted, so the steps left are known exactly.
+    StepControl c = *host_;
+    int steps = 0;
+    while (c.t != c.t_end && steps < AttemptPlan::kMaxBatch) {
+      c.t = step_geometry(c).t_new;
+      ++steps;
+    }
+    return std::max(steps, 1);
+  }
+  if (!segment_polled_) return plan_ ? plan_->first_batch(segment_) : AttemptPlan::kFirstGuess;
+  return AttemptPlan::next_batch(*host_, host_->accepted + host_->rejected - segment_first_);
 }
 
 template <class Real>
@@ -105,6 +124,9 @@ void CudaRk<Real>::next_segment(double t_end) {
   flush();
   begin_segment(*host_, t_end);
   upload();
+  ++segment_;
+  segment_first_ = host_->accepted + host_->rejected;
+  segment_polled_ = false;
 }
 
 template <class Real>

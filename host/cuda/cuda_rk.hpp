@@ -1,5 +1,6 @@
 // CudaRk<Real>: the step driver's Ops (core/integrate.hpp) on the device. It enqueues step
-// attempts on the solve's stream and reads the controller back only when the driver polls.
+// attempts on the solve's stream and reads the controller back only when the driver polls,
+// after batches of attempts sized by an AttemptPlan (cuda/attempt_plan.hpp).
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -12,6 +13,7 @@
 #include "core/step_control.hpp"
 #include "core/tableau.hpp"
 #include "cuda/attempt_graphs.hpp"
+#include "cuda/attempt_plan.hpp"
 #include "cuda/step_recorder.hpp"
 #include "rk_kernels.hpp"
 
@@ -36,14 +38,20 @@ class CudaRk {
     const bool legacy = stream_ == nullptr || stream_ == cudaStreamLegacy;
     graphs_ = legacy ? nullptr : graphs;
   }
+  /// Sizes the batches of attempts from the last solve of `plan`'s kind (which this solve then
+  /// updates); without a plan every solve sizes them as a first one.
+  void plan_attempts(AttemptPlan* plan) { plan_ = plan; }
+  /// Work to enqueue before every poll's synchronisation (after the controller's copy), whose
+  /// results the host reads after the poll: read-backs that share the poll's synchronisation.
+  void read_back_with_poll(std::function<void()> fn) { read_back_ = std::move(fn); }
 
   void start(double t0, double t_end, double step_size);
   /// Enqueues an attempt (with graphs: queues it until the next poll or segment).
   void attempt();
   StepControl poll();
-  /// Enough attempts to finish the segment at the current step size, at most 16: an attempt
-  /// issued after the segment ends costs a few empty launches, a poll a synchronisation.
-  int attempts_per_poll(const StepControl& c) const;
+  /// The next batch of attempts (AttemptPlan): an attempt issued after the segment ends costs a
+  /// few empty launches, a poll a synchronisation.
+  int attempts_per_poll() const;
   void next_segment(double t_end);
   void record_output(std::size_t index);
 
@@ -73,9 +81,15 @@ class CudaRk {
   cudaStream_t stream_;
   std::function<void(std::size_t, const Real*)> on_output_;
   StepRecorder<Real>* recorder_ = nullptr;
+  AttemptPlan* plan_ = nullptr;
+  std::function<void()> read_back_;
   int pending_ = 0;  // attempts enqueued since the last poll
   AttemptGraphs* graphs_ = nullptr;
   int queued_ = 0;  // attempts not yet launched (graphs)
+  // The current segment: its index, the attempts made before it, whether it has been polled.
+  std::size_t segment_ = 0;
+  long long segment_first_ = 0;
+  bool segment_polled_ = false;
 };
 
 extern template class CudaRk<float>;

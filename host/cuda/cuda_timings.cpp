@@ -61,6 +61,7 @@ CudaTimings::Timed CudaBackend<Real>::timed_log_density(std::size_t n, std::uint
   const SolveDims dims = make_dims(N, layout_, false, false, sizeof(Real));
   CudaRk<Real> rk(b, dims, layout_, tab, params, pinned_.data(), stream_);
   rk.use_graphs(&cnf_.graphs);
+  rk.plan_attempts(&plans_.density);
   EventTimer timer(stream_);
   timer.start();
   Timed t;

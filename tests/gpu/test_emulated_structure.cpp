@@ -1,11 +1,13 @@
 // Structural figures of the CUDA backend, read from the emulated device's counters: what stands
 // in for GPU timings until a GPU is lent. After warm-up a solve allocates no device memory, and
-// it synchronises with the host once per batch of step attempts, not once per attempt.
+// it synchronises with the host once per batch of step attempts, not once per attempt; a batch
+// is sized from the last solve of the same kind, so a solve like it polls once per segment.
 // Built only with CUCNF_EMULATE_GPU (the counters are the execution layer's).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 #include "compare.hpp"
 #include "cucnf/cucnf.hpp"
@@ -43,7 +45,7 @@ void report(const char* what, const Figures& f) {
       (unsigned long long)f.k.bytes_h2d, (unsigned long long)f.k.bytes_d2h);
 }
 
-TEST(EmulatedStructure, DensitySolveSyncsPerBatchOfAttemptsAndAllocatesNothingWhenWarm) {
+TEST(EmulatedStructure, DensitySolveLikeTheLastPollsOnceAndAllocatesNothingWhenWarm) {
   const cucnf::Model model = cucnf::Model::initialize({2, 16, 8}, 4);
   const std::vector<double> x = random_values(2 * 64, -2.0, 2.0, 3);
   cucnf::Flow gpu(model, cucnf::Device::cuda, cucnf::Precision::float64);
@@ -51,19 +53,26 @@ TEST(EmulatedStructure, DensitySolveSyncsPerBatchOfAttemptsAndAllocatesNothingWh
     const cucnf::LogProbResult r = gpu.log_prob(x, dopri5(1e-11));
     return r.stats.accepted + r.stats.rejected;
   };
-  solve();  // warm-up: the workspace is sized here
+  solve();  // warm-up: the workspace is sized here, and the batch of attempts learnt
   const Figures f = measure(solve);
   report("log p, 64 points, dopri5 1e-11", f);
   ASSERT_GE(f.attempts, 40) << "too few attempts to show batching";
   EXPECT_EQ(f.k.allocations, 0u);
-  // One poll per batch of up to 16 attempts (fewer as the segment's end nears), plus the start,
-  // the final read-back and the parameter upload.
-  EXPECT_LE(f.k.host_syncs, (f.attempts + 15) / 16 + 6);
-  // dopri5 (FSAL): hyper_forward, 6 stages and finalize per attempt, plus the start.
-  EXPECT_LE(f.k.launches, 8 * f.attempts + 8);
+  // One poll (the warm-up took as many attempts, and they were all enqueued at once), then the
+  // output's read-back: a copy to pageable memory and the stream's synchronisation.
+  EXPECT_LE(f.k.host_syncs, 1u + 2u);
+  // dopri5 (FSAL): hyper_forward, 6 stages and finalize per attempt, with one spare attempt
+  // enqueued past the end, plus the start (Hairer's two evaluations, 3 launches each).
+  EXPECT_LE(f.k.launches, 8 * (f.attempts + 1) + 6);
 }
 
-TEST(EmulatedStructure, TrainingIterationSyncsPerBatchOfAttemptsAndAllocatesNothingWhenWarm) {
+// A training iteration at the seed's settings synchronises at most 4 times (issue 11): the
+// density solve and the adjoint solve poll once each when the batch sized from the previous
+// iteration suffices, and once more each when it falls short (the first iterations, whose
+// attempts grow by half from one to the next, are the hardest case); the loss and the
+// gradient's non-finite count come back with the adjoint solve's last poll, and Adam's update
+// and the next batch are enqueued without waiting.
+TEST(EmulatedStructure, TrainingIterationSyncsAtMostFourTimesAndAllocatesNothingWhenWarm) {
   cucnf::TrainOptions o;  // the seed's settings: fehlberg2 1e-5, continuous adjoint, Adam
   o.batch_size = 300;
   cucnf::Trainer trainer(cucnf::Model::initialize({2, 64, 32}, 0), o, cucnf::Device::cuda);
@@ -71,11 +80,30 @@ TEST(EmulatedStructure, TrainingIterationSyncsPerBatchOfAttemptsAndAllocatesNoth
     const cucnf::IterationReport r = trainer.step();
     return r.forward.accepted + r.forward.rejected + r.backward.accepted + r.backward.rejected;
   };
-  step();
-  const Figures f = measure(step);
-  report("training iteration, B = 300, fehlberg2 1e-5", f);
-  EXPECT_EQ(f.k.allocations, 0u);
-  EXPECT_LE(f.k.host_syncs, (f.attempts + 15) / 16 + 2 * 6);
+  step();  // warm-up: workspaces sized, batches of attempts learnt
+  for (int i = 2; i <= 6; ++i) {
+    const Figures f = measure(step);
+    report(("training iteration " + std::to_string(i) + ", B = 300, fehlberg2 1e-5").c_str(), f);
+    EXPECT_EQ(f.k.allocations, 0u);
+    EXPECT_LE(f.k.host_syncs, 4u) << "iteration " << i;
+  }
+}
+
+// Flow::set_params uploads without waiting for the device (the copy from pageable memory is
+// staged before it returns), and the solves enqueued after it see the new parameters.
+TEST(EmulatedStructure, ParameterUploadCostsNoHostSynchronisation) {
+  const cucnf::Model model = cucnf::Model::initialize({2, 16, 8}, 4);
+  const cucnf::Model other = cucnf::Model::initialize({2, 16, 8}, 5);
+  const std::vector<double> x = random_values(2 * 16, -2.0, 2.0, 3);
+  cucnf::Flow gpu(model, cucnf::Device::cuda, cucnf::Precision::float64);
+  gpu.log_prob(x, dopri5(1e-6));  // warm-up
+  const Figures f = measure([&] {
+    gpu.set_params(other.params());
+    return 0LL;
+  });
+  EXPECT_EQ(f.k.host_syncs, 0u);
+  cucnf::Flow fresh(other, cucnf::Device::cuda, cucnf::Precision::float64);
+  EXPECT_EQ(gpu.log_prob(x, dopri5(1e-6)).log_prob, fresh.log_prob(x, dopri5(1e-6)).log_prob);
 }
 
 // New device memory is poisoned by an asynchronous memset on the backend's stream, not with a

@@ -39,7 +39,7 @@ class FusedCnfRk {
   void start(double t0, double t_end, double step_size);
   void attempt();
   StepControl poll() const { return ctl_; }
-  int attempts_per_poll(const StepControl&) const { return 1; }
+  int attempts_per_poll() const { return 1; }
   void next_segment(double t_end) { begin_segment(ctl_, t_end); }
   void record_output(std::size_t index) {
     if (on_output_) on_output_(index);
