@@ -429,7 +429,32 @@ TEST(SimtLayer, CountersCountLaunchesSyncsAndBytes) {
   EXPECT_EQ(k.host_syncs, 2u);
   EXPECT_EQ(k.bytes_h2d, sizeof host);
   EXPECT_EQ(k.bytes_d2h, sizeof host);
+  EXPECT_EQ(k.bytes_pageable, 2 * sizeof host);  // `host` is pageable both ways
   EXPECT_EQ(host[0], 3);
+  int* pinned = nullptr;
+  CHECK(cudaMallocHost(&pinned, sizeof host));
+  CHECK(cudaMemcpy(pinned, device, sizeof host, cudaMemcpyDeviceToHost));
+  EXPECT_EQ(simt::counters().bytes_pageable, 2 * sizeof host) << "a pinned copy counted";
+  CHECK(cudaFreeHost(pinned));
+  CHECK(cudaFree(device));
+}
+
+TEST(SimtLayer, PointerAttributesNameTheMemoryKind) {
+  int* device = nullptr;
+  int* pinned = nullptr;
+  int pageable[4] = {};
+  CHECK(cudaMalloc(&device, 4 * sizeof(int)));
+  CHECK(cudaMallocHost(&pinned, 4 * sizeof(int)));
+  cudaPointerAttributes a{};
+  CHECK(cudaPointerGetAttributes(&a, device + 1));  // inside an allocation too
+  EXPECT_EQ(a.type, cudaMemoryTypeDevice);
+  EXPECT_EQ(a.device, 0);
+  CHECK(cudaPointerGetAttributes(&a, pinned));
+  EXPECT_EQ(a.type, cudaMemoryTypeHost);
+  CHECK(cudaPointerGetAttributes(&a, pageable));
+  EXPECT_EQ(a.type, cudaMemoryTypeUnregistered);
+  EXPECT_EQ(cudaPointerGetAttributes(nullptr, device), cudaErrorInvalidValue);
+  CHECK(cudaFreeHost(pinned));
   CHECK(cudaFree(device));
 }
 

@@ -316,11 +316,15 @@ cudaError_t check_copy(void* dst, const void* src, std::size_t bytes, cudaMemcpy
   return cudaSuccess;
 }
 
-void count_bytes(cudaMemcpyKind kind, std::size_t bytes) {
-  Counters& c = rt().counters;
+void count_bytes(cudaMemcpyKind kind, std::size_t bytes, const void* dst, const void* src) {
+  Runtime& r = rt();
+  Counters& c = r.counters;
   if (kind == cudaMemcpyHostToDevice) c.bytes_h2d += bytes;
   if (kind == cudaMemcpyDeviceToHost) c.bytes_d2h += bytes;
   if (kind == cudaMemcpyDeviceToDevice) c.bytes_d2d += bytes;
+  if ((kind == cudaMemcpyHostToDevice && r.kind_of(src) == MemoryKind::pageable) ||
+      (kind == cudaMemcpyDeviceToHost && r.kind_of(dst) == MemoryKind::pageable))
+    c.bytes_pageable += bytes;
 }
 
 std::vector<std::uintptr_t> uses_of(std::initializer_list<const void*> pointers) {
@@ -641,6 +645,25 @@ cudaError_t cudaFreeHost(void* ptr) {
   return free_memory(ptr, MemoryKind::pinned, "cudaFreeHost");
 }
 
+cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* attributes, const void* ptr) {
+  Lock lock(rt().mutex());
+  if (!attributes)
+    return rt().error(cudaErrorInvalidValue, "cudaPointerGetAttributes: null attributes");
+  // As CUDA 11+: memory the runtime does not know is "unregistered" host memory, not an error.
+  *attributes = {cudaMemoryTypeUnregistered, -2, nullptr, const_cast<void*>(ptr)};
+  switch (rt().kind_of(ptr)) {
+    case MemoryKind::device:
+      *attributes = {cudaMemoryTypeDevice, 0, const_cast<void*>(ptr), nullptr};
+      break;
+    case MemoryKind::pinned:  // page-locked host memory is mapped into the device's space
+      *attributes = {cudaMemoryTypeHost, 0, const_cast<void*>(ptr), const_cast<void*>(ptr)};
+      break;
+    case MemoryKind::pageable:
+      break;
+  }
+  return cudaSuccess;
+}
+
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, enum cudaMemcpyKind kind) {
   Lock lock(rt().mutex());
   if (const cudaError_t e = simt::detail::check_copy(dst, src, count, kind, "cudaMemcpy")) return e;
@@ -649,7 +672,7 @@ cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, enum cudaMemcpy
   ++rt().counters.host_syncs;
   rt().flush_stream(&rt().legacy_);
   if (count) std::memmove(dst, src, count);
-  simt::detail::count_bytes(kind, count);
+  simt::detail::count_bytes(kind, count, dst, src);
   return cudaSuccess;
 }
 
@@ -662,7 +685,7 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, enum cudaM
   CUstream_st* s = r.resolve(stream);
   if (!s) return r.error(cudaErrorInvalidResourceHandle, "cudaMemcpyAsync: invalid stream");
   if (count == 0) return cudaSuccess;
-  simt::detail::count_bytes(kind, count);
+  simt::detail::count_bytes(kind, count, dst, src);
   const MemoryKind dk = r.kind_of(dst), sk = r.kind_of(src);
   if (dk == MemoryKind::pageable) {
     // To pageable memory the copy completes before the call returns.

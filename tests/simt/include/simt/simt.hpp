@@ -46,6 +46,7 @@ struct Counters {
   std::uint64_t bytes_h2d = 0;       ///< bytes copied host to device
   std::uint64_t bytes_d2h = 0;       ///< bytes copied device to host
   std::uint64_t bytes_d2d = 0;       ///< bytes copied device to device
+  std::uint64_t bytes_pageable = 0;  ///< of bytes_h2d and bytes_d2h: from or to pageable memory
   std::uint64_t fiber_switches = 0;  ///< scheduler switches into CUDA threads
 };
 Counters counters();
