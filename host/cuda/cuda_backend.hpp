@@ -17,6 +17,7 @@
 #include "core/step_control.hpp"
 #include "cuda/cuda_timings.hpp"
 #include "cuda/device_buffer.hpp"
+#include "cuda/host_staging.hpp"
 #include "cuda/solve_workspace.hpp"
 #include "cuda/step_recorder.hpp"
 #include "cuda/stream.hpp"
@@ -85,6 +86,8 @@ class CudaBackend final : public Backend, public CudaTimings {
   DeviceBuffer<double> nll_;
   DeviceBuffer<unsigned char> sum_scratch_;
   std::string description_;
+  // The host-vector API's uploads and downloads of points, results and gradients.
+  HostStaging staging_;
   // Declared last, so destroyed first: its destructor waits for the work still enqueued (the
   // last train_step's Adam update, say) before the buffers above are freed.
   Stream stream_;
