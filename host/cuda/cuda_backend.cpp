@@ -23,10 +23,9 @@ CudaBackend<Real>::CudaBackend(const ModelShape& shape, const std::vector<double
   theta_.reserve(layout_.total, stream_);
   flag_.reserve(1, stream_);
   set_params(params);
-  int device = 0;
   cudaDeviceProp prop{};
-  CUCNF_CUDA_CHECK(cudaGetDevice(&device));
-  CUCNF_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  CUCNF_CUDA_CHECK(cudaGetDevice(&device_));
+  CUCNF_CUDA_CHECK(cudaGetDeviceProperties(&prop, device_));
   description_ = std::string(prop.name) + " (CUDA sm_" + std::to_string(prop.major) +
                  std::to_string(prop.minor) + ", " + (sizeof(Real) == 4 ? "float32" : "float64") +
                  ")";
