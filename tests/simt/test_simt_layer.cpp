@@ -268,6 +268,40 @@ TEST(SimtLayerDeathTest, FreeingMemoryThatPendingWorkUsesStopsTheRun) {
       "cudaFree.*still uses");
 }
 
+// The stream-ordered allocator: a free waits for the work before it on its stream ...
+TEST(SimtLayer, FreeAsyncRunsInItsStreamsOrder) {
+  cudaStream_t stream;
+  CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  int* device = nullptr;
+  CHECK(cudaMallocAsync(reinterpret_cast<void**>(&device), sizeof(int), stream));
+  const cudaLaunchConfig_t c = config(1, 1, 0, stream);
+  CHECK(cudaLaunchKernelEx(&c, write_kernel, device, 1));
+  simt::reset_counters();
+  CHECK(cudaFreeAsync(device, stream));  // the launch is still pending: no report
+  EXPECT_EQ(simt::counters().frees, 0u);
+  CHECK(cudaStreamSynchronize(stream));
+  EXPECT_EQ(simt::counters().frees, 1u);
+  CHECK(cudaStreamDestroy(stream));
+}
+
+// ... but not for work on another stream that still uses the memory.
+TEST(SimtLayerDeathTest, FreeAsyncUnderAnotherStreamsPendingWorkStopsTheRun) {
+  EXPECT_DEATH(
+      {
+        cudaStream_t a;
+        cudaStream_t b;
+        cudaStreamCreateWithFlags(&a, cudaStreamNonBlocking);
+        cudaStreamCreateWithFlags(&b, cudaStreamNonBlocking);
+        int* device = nullptr;
+        cudaMalloc(&device, sizeof(int));
+        const cudaLaunchConfig_t c = config(1, 1, 0, a);
+        cudaLaunchKernelEx(&c, write_kernel, device, 1);
+        cudaFreeAsync(device, b);
+        cudaStreamSynchronize(b);
+      },
+      "cudaFreeAsync.*still uses");
+}
+
 __global__ void empty_kernel(int) {}
 
 TEST(SimtLayer, LaunchLimitsAreCudas) {

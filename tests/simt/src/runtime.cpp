@@ -570,6 +570,9 @@ cudaError_t cudaDeviceGetAttribute(int* value, enum cudaDeviceAttr attr, int dev
     case cudaDevAttrMaxSharedMemoryPerBlockOptin:
       *value = int(simt::detail::kOptinSharedLimit);
       return cudaSuccess;
+    case cudaDevAttrMemoryPoolsSupported:
+      *value = 1;
+      return cudaSuccess;
   }
   return rt().error(cudaErrorInvalidValue, "cudaDeviceGetAttribute: attribute not modelled");
 }
@@ -625,6 +628,33 @@ static cudaError_t free_memory(void* ptr, MemoryKind kind, const char* call) {
 
 cudaError_t cudaFree(void* ptr) {
   return free_memory(ptr, MemoryKind::device, "cudaFree");
+}
+
+// The stream-ordered allocator: the memory is allocated at once (CUDA promises it only to work
+// that follows in `stream`'s order, which the layer does not police), and freed when the
+// stream reaches the free, where work still pending on other streams that uses it is reported.
+cudaError_t cudaMallocAsync(void** ptr, size_t size, cudaStream_t stream) {
+  Lock lock(rt().mutex());
+  if (!rt().resolve(stream))
+    return rt().error(cudaErrorInvalidResourceHandle, "cudaMallocAsync: invalid stream");
+  return cudaMalloc(ptr, size);
+}
+
+cudaError_t cudaFreeAsync(void* ptr, cudaStream_t stream) {
+  Lock lock(rt().mutex());
+  simt::detail::Runtime& r = rt();
+  CUstream_st* s = r.resolve(stream);
+  if (!s) return r.error(cudaErrorInvalidResourceHandle, "cudaFreeAsync: invalid stream");
+  if (!ptr) return cudaSuccess;
+  auto it = r.allocations.find(std::uintptr_t(ptr));
+  if (it == r.allocations.end() || it->second.kind != MemoryKind::device)
+    return r.error(cudaErrorInvalidValue, "cudaFreeAsync(" + simt::detail::pointer_text(ptr) +
+                                              "): not the start of a live device allocation");
+  r.enqueue(s, "cudaFreeAsync", [ptr] {
+    const cudaError_t e = free_memory(ptr, MemoryKind::device, "cudaFreeAsync");
+    if (e != cudaSuccess) simt::fail(rt().detail_);
+  });
+  return cudaSuccess;
 }
 
 cudaError_t cudaMallocHost(void** ptr, size_t size) {
