@@ -30,14 +30,16 @@
 // stream every few step attempts, as the host-vector API does) and with it for the work that
 // was enqueued on `stream` before the call. It never synchronises the device
 // (cudaDeviceSynchronize) nor streams other than `stream`. The first call, or one with more
-// points than any before, grows the Flow's device workspace (cudaMalloc, which CUDA may
-// serialise with other work on the device); later calls of the same or smaller size allocate
-// nothing.
+// points than any before, grows the Flow's device workspace in stream order (cudaMallocAsync
+// and cudaFreeAsync, which synchronise nothing; cudaMalloc on GPUs without them); later calls
+// of the same or smaller size allocate nothing.
 //
 // Errors. Error(invalid_argument) when the Flow is not on Device::cuda, a required array is
 // null, n is 0 or above 2^30, an array is host memory or on another GPU, or the options are
 // invalid; the solve errors of the host-vector API (step_size_underflow, max_steps_exceeded,
 // non_finite_state); Error(cuda_failure) when a CUDA call fails (an invalid stream handle, say).
+// After an error the outputs' contents are unspecified; `stream` is still ordered after
+// whatever the call had enqueued, and the Flow stays usable.
 #pragma once
 
 #include <cstddef>
