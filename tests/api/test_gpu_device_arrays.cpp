@@ -12,12 +12,15 @@
 // only the last conversion differs: double outputs to 1e-12 relative, float outputs to the
 // float rounding of the value (1e-6 relative, 1e-6 absolute near zero). Against the CPU float64
 // backend those of tests/api/test_gpu.cpp: a float64 Flow to 1e-9 (log p, samples), 1e-7 (the
-// continuous adjoint's gradient), a float32 Flow to 1e-3 (log p at 1e-5) and 2e-2 (gradients).
+// continuous adjoint's gradient), a float32 Flow to 1e-3 (log p at 1e-5) and 2e-2 (gradients);
+// float outputs of a float64 Flow add their rounding (1e-6 for log p and samples, 1e-7 for the
+// loss, 2e-7 for the gradient).
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <limits>
+#include <initializer_list>
+#include <memory>
 #include <vector>
 
 #include "compare.hpp"
