@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cucnf/device.hpp"
+#include "cucnf/device_arrays.hpp"
 #include "cucnf/gradient.hpp"
 #include "cucnf/model.hpp"
 #include "cucnf/solver.hpp"
@@ -40,9 +41,37 @@ struct TrainStepResult {
   SolveStats backward;
 };
 
+/// Solves on caller-owned device arrays (Flow's device-array API, cucnf/device_arrays.hpp), in
+/// the caller's stream order. The Flow has checked the options and the arrays' presence and
+/// counts; the implementation checks what needs the device (memory kinds, the stream).
+class DeviceArrayBackend {
+ public:
+  virtual SolveStats log_prob(const DeviceLogProbArrays<float>& a, const FlowSpec& spec,
+                              const SolverOptions& options, CudaStream stream) = 0;
+  virtual SolveStats log_prob(const DeviceLogProbArrays<double>& a, const FlowSpec& spec,
+                              const SolverOptions& options, CudaStream stream) = 0;
+  virtual SolveStats sample(const DeviceSampleArrays<float>& a, const FlowSpec& spec,
+                            const SolverOptions& options, CudaStream stream) = 0;
+  virtual SolveStats sample(const DeviceSampleArrays<double>& a, const FlowSpec& spec,
+                            const SolverOptions& options, CudaStream stream) = 0;
+  virtual DeviceGradientStats gradient(const DeviceGradientArrays<float>& a, const FlowSpec& spec,
+                                       const SolverOptions& options,
+                                       const GradientOptions& gradient_options,
+                                       CudaStream stream) = 0;
+  virtual DeviceGradientStats gradient(const DeviceGradientArrays<double>& a, const FlowSpec& spec,
+                                       const SolverOptions& options,
+                                       const GradientOptions& gradient_options,
+                                       CudaStream stream) = 0;
+
+ protected:
+  ~DeviceArrayBackend() = default;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
+  /// The device-array solves, or nullptr when the backend cannot take device arrays (the CPU).
+  virtual DeviceArrayBackend* device_arrays() { return nullptr; }
   virtual std::string description() const = 0;
   virtual void set_params(const std::vector<double>& params) = 0;
 

@@ -10,29 +10,13 @@
 #include "core/checked_size.hpp"
 #include "core/philox.hpp"
 #include "cucnf/error.hpp"
+#include "flow_impl.hpp"
 
 namespace cucnf {
-
-struct Flow::Impl {
-  explicit Impl(Model m) : model(std::move(m)) {}
-  Model model;
-  Device device;
-  std::unique_ptr<detail::Backend> backend;
-
-  detail::FlowSpec spec() const { return {model.t0(), model.t1(), model.base_variance()}; }
-
-  std::size_t rows(const std::vector<double>& points, const char* what) const {
-    return detail::count_points(points, model.shape().dim, what);
-  }
-
-  LogProbResult log_prob(const std::vector<double>& x, std::size_t n, int d,
-                         const SolverOptions& options);
-  SampleResult sample(std::size_t n, int d, std::uint64_t seed, const SolverOptions& options);
-};
-
 namespace {
 
-// The base draws, unchecked: callers check the size.
+// The base draws, unchecked: callers check the size. The numbers of detail::BaseDraw (which the
+// device-array sample draws on the GPU), computed here one Philox draw per pair of values.
 std::vector<double> draw_base(const Model& model, std::size_t n, std::uint64_t seed) {
   const int d = model.shape().dim;
   const double sigma = std::sqrt(model.base_variance());

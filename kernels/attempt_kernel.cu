@@ -128,8 +128,8 @@ __global__ void __launch_bounds__(kAttemptMaxThreads, (attempt_min_blocks<Real, 
       Real f[D], vjp[D], tr = 0;
 #pragma unroll
       for (int j = 0; j < D; ++j) f[j] = vjp[j] = 0;
-#pragma unroll
       const Real al = kAdjoint ? Y[2 * D + 1] : Real(0);
+#pragma unroll
       for (int u = 0; u < U; ++u) {
         const int k = g + u * G;
         if (!active || k >= K) continue;

@@ -1,11 +1,21 @@
 // A host program linking libcucnf: loads (or creates) a model, evaluates log-densities, draws
-// samples, and trains a few iterations on the rings data.
+// samples, evaluates log-densities of points already on the GPU (device_arrays.cpp, where the
+// CUDA toolkit was found at build time), and trains a few iterations on the rings data.
 //
 //   host_example [model.json] [--device cpu|cuda|auto]
 #include <cucnf/cucnf.hpp>
 
 #include <cstdio>
+#include <exception>
 #include <string>
+
+#if HOST_EXAMPLE_WITH_CUDA
+void device_arrays_example(const cucnf::Model& model);  // device_arrays.cpp
+#else
+void device_arrays_example(const cucnf::Model&) {
+  std::printf("device arrays: built without the CUDA toolkit, skipped\n");
+}
+#endif
 
 int main(int argc, char** argv) {
   std::string model_path;
@@ -41,6 +51,9 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < 3; ++i)
       std::printf("sample (%g, %g), log p = %.6f\n", s.x[2 * i], s.x[2 * i + 1], s.log_prob[i]);
 
+    // The same solve on arrays that live on the GPU, through the device-array API.
+    device_arrays_example(model);
+
     // A few training iterations with the seed's settings (smaller batches here).
     cucnf::TrainOptions train;
     train.batch_size = 100;
@@ -53,6 +66,9 @@ int main(int argc, char** argv) {
     }
   } catch (const cucnf::Error& e) {
     std::fprintf(stderr, "error (%s): %s\n", cucnf::error_kind_name(e.kind()), e.what());
+    return 1;
+  } catch (const std::exception& e) {  // the CUDA runtime's errors in device_arrays.cpp
+    std::fprintf(stderr, "error: %s\n", e.what());
     return 1;
   }
   return 0;

@@ -23,10 +23,9 @@ CudaBackend<Real>::CudaBackend(const ModelShape& shape, const std::vector<double
   theta_.reserve(layout_.total, stream_);
   flag_.reserve(2, stream_);  // enqueue_gradient_check's counts
   set_params(params);
-  int device = 0;
   cudaDeviceProp prop{};
-  CUCNF_CUDA_CHECK(cudaGetDevice(&device));
-  CUCNF_CUDA_CHECK(cudaGetDeviceProperties(&prop, device));
+  CUCNF_CUDA_CHECK(cudaGetDevice(&device_));
+  CUCNF_CUDA_CHECK(cudaGetDeviceProperties(&prop, device_));
   description_ = std::string(prop.name) + " (CUDA sm_" + std::to_string(prop.major) +
                  std::to_string(prop.minor) + ", " + (sizeof(Real) == 4 ? "float32" : "float64") +
                  ")";
@@ -57,13 +56,13 @@ SolveStats CudaBackend<Real>::solve(const double* z_start, std::size_t n,
                                      cudaMemcpyDeviceToDevice, stream_));
   });
   const SolveStats stats = integrate(rk, params, times, options.step_size, label);
-  std::vector<Real> host(state * outputs);
-  CUCNF_CUDA_CHECK(cudaMemcpyAsync(host.data(), out, host.size() * sizeof(Real),
-                                   cudaMemcpyDeviceToHost, stream_));
+  Real* host = staging_.get<Real>(state * outputs);
+  CUCNF_CUDA_CHECK(
+      cudaMemcpyAsync(host, out, state * outputs * sizeof(Real), cudaMemcpyDeviceToHost, stream_));
   CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
   for (std::size_t o = 0; o < outputs; ++o) {
     for (std::size_t i = 0; i < n; ++i) {
-      const Real* src = host.data() + o * state + i * (D + 1);
+      const Real* src = host + o * state + i * (D + 1);
       for (int j = 0; j < D; ++j) out_z[o * n * D + i * D + j] = double(src[j]);
       out_l[o * n + i] = double(src[D]);
     }
@@ -81,13 +80,14 @@ GradientResult CudaBackend<Real>::gradient(const double* x, std::size_t n, const
   GradientResult result;
   result.forward = g.forward;
   result.backward = g.backward;
-  std::vector<Real> grad(layout_.total);
-  CUCNF_CUDA_CHECK(cudaMemcpyAsync(grad.data(), g.grad, grad.size() * sizeof(Real),
-                                   cudaMemcpyDeviceToHost, stream_));
+  const std::size_t count = layout_.total;
+  Real* grad = staging_.get<Real>(count);
+  CUCNF_CUDA_CHECK(
+      cudaMemcpyAsync(grad, g.grad, count * sizeof(Real), cudaMemcpyDeviceToHost, stream_));
   CUCNF_CUDA_CHECK(cudaStreamSynchronize(stream_));
   result.loss = check_.data()->loss_sum / double(n);  // read back by device_gradient
   check_finite_loss(result.loss);  // as the CPU backend: no gradient of a non-finite loss
-  result.grad.assign(grad.begin(), grad.end());
+  result.grad.assign(grad, grad + count);
   return result;
 }
 
@@ -146,12 +146,15 @@ SolveBuffers<Real> CudaBackend<Real>::forward_input(int n, const SolverOptions& 
 template <class Real>
 void CudaBackend<Real>::upload_points(const SolveBuffers<Real>& b, const double* x, std::size_t n) {
   const int D = layout_.dim;
-  std::vector<Real> host(n * (D + 1), Real(0));
-  for (std::size_t i = 0; i < n; ++i)
+  const std::size_t count = n * (D + 1);
+  Real* host = staging_.get<Real>(count);
+  for (std::size_t i = 0; i < n; ++i) {
     for (int j = 0; j < D; ++j) host[i * (D + 1) + j] = Real(x[i * D + j]);
-  // From pageable memory the copy is staged before cudaMemcpyAsync returns: `host` may go.
-  CUCNF_CUDA_CHECK(cudaMemcpyAsync(b.y[0], host.data(), host.size() * sizeof(Real),
-                                   cudaMemcpyHostToDevice, stream_));
+    host[i * (D + 1) + D] = Real(0);
+  }
+  CUCNF_CUDA_CHECK(
+      cudaMemcpyAsync(b.y[0], host, count * sizeof(Real), cudaMemcpyHostToDevice, stream_));
+  staging_.in_flight_on(stream_);  // the next use of the staging buffer waits for this copy
 }
 
 template <class Real>

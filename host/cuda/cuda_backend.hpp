@@ -1,6 +1,7 @@
 // CudaBackend<Real>: the CUDA backend, float32 (or float64) solves whose controller lives on the
 // device. Its members are defined by job: the Backend overrides in cuda_backend.cpp, the adjoint
-// paths in cuda_adjoint.cpp, the bench-only timings in cuda_timings.cpp.
+// paths in cuda_adjoint.cpp, the device-array solves in cuda_device_arrays.cpp, the bench-only
+// timings in cuda_timings.cpp.
 //
 // The host enqueues step attempts ahead (see kernels/rk_kernels.hpp) and reads the controller
 // back only after batches sized from the last solve of the same kind (cuda/attempt_plan.hpp), so
@@ -21,7 +22,9 @@
 #include "cuda/attempt_plan.hpp"
 #include "cuda/cuda_timings.hpp"
 #include "cuda/device_buffer.hpp"
+#include "cuda/event.hpp"
 #include "cuda/gradient_check.hpp"
+#include "cuda/host_staging.hpp"
 #include "cuda/solve_workspace.hpp"
 #include "cuda/step_recorder.hpp"
 #include "cuda/stream.hpp"
@@ -30,7 +33,7 @@
 namespace cucnf::detail {
 
 template <class Real>
-class CudaBackend final : public Backend, public CudaTimings {
+class CudaBackend final : public Backend, public DeviceArrayBackend, public CudaTimings {
  public:
   CudaBackend(const ModelShape& shape, const std::vector<double>& params);
 
@@ -46,6 +49,23 @@ class CudaBackend final : public Backend, public CudaTimings {
   std::vector<double> params() override;
   AdamState adam_state() override;
   void set_adam_state(const AdamState& state) override;
+  DeviceArrayBackend* device_arrays() override { return this; }
+
+  // DeviceArrayBackend (cuda_device_arrays.cpp).
+  SolveStats log_prob(const DeviceLogProbArrays<float>& a, const FlowSpec& spec,
+                      const SolverOptions& options, CudaStream stream) override;
+  SolveStats log_prob(const DeviceLogProbArrays<double>& a, const FlowSpec& spec,
+                      const SolverOptions& options, CudaStream stream) override;
+  SolveStats sample(const DeviceSampleArrays<float>& a, const FlowSpec& spec,
+                    const SolverOptions& options, CudaStream stream) override;
+  SolveStats sample(const DeviceSampleArrays<double>& a, const FlowSpec& spec,
+                    const SolverOptions& options, CudaStream stream) override;
+  DeviceGradientStats gradient(const DeviceGradientArrays<float>& a, const FlowSpec& spec,
+                               const SolverOptions& options,
+                               const GradientOptions& gradient_options, CudaStream stream) override;
+  DeviceGradientStats gradient(const DeviceGradientArrays<double>& a, const FlowSpec& spec,
+                               const SolverOptions& options,
+                               const GradientOptions& gradient_options, CudaStream stream) override;
 
   // CudaTimings (cuda_timings.cpp).
   Timed timed_log_density(std::size_t n, std::uint64_t seed, const SolverOptions& options,
@@ -73,6 +93,21 @@ class CudaBackend final : public Backend, public CudaTimings {
                                  const GradientOptions& gradient_options);
   DeviceGradient discrete_gradient(int N, const FlowSpec& spec, const SolverOptions& options);
 
+  // The device-array solves for either element type (cuda_device_arrays.cpp).
+  template <class T>
+  SolveStats device_log_prob(const DeviceLogProbArrays<T>& a, const FlowSpec& spec,
+                             const SolverOptions& options, CudaStream stream);
+  template <class T>
+  SolveStats device_sample(const DeviceSampleArrays<T>& a, const FlowSpec& spec,
+                           const SolverOptions& options, CudaStream stream);
+  template <class T>
+  DeviceGradientStats device_arrays_gradient(const DeviceGradientArrays<T>& a, const FlowSpec& spec,
+                                             const SolverOptions& options,
+                                             const GradientOptions& gradient_options,
+                                             CudaStream stream);
+  // Throws Error(invalid_argument) when `array` is not device memory of this backend's GPU.
+  void check_device_array(const void* array, const char* name) const;
+
   void ensure_adam_moments();
   std::vector<double> download(const Real* device, std::size_t count);
   void upload(Real* device, const std::vector<double>& values);
@@ -93,6 +128,11 @@ class CudaBackend final : public Backend, public CudaTimings {
   DeviceBuffer<double> nll_;
   DeviceBuffer<unsigned char> sum_scratch_;
   std::string description_;
+  int device_ = 0;  // the GPU the backend was made on
+  // The host-vector API's uploads and downloads of points, results and gradients.
+  HostStaging staging_;
+  // Order the device-array calls with the caller's stream (cuda/caller_stream.hpp).
+  Event call_start_, call_end_;
   // Declared last, so destroyed first: its destructor waits for the work still enqueued (the
   // last train_step's Adam update, say) before the buffers above are freed.
   Stream stream_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "cucnf/device.hpp"
+#include "cucnf/device_arrays.hpp"
 #include "cucnf/error.hpp"
 #include "cucnf/flow.hpp"
 #include "cucnf/gradient.hpp"

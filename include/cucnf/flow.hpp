@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cucnf/device.hpp"
+#include "cucnf/device_arrays.hpp"
 #include "cucnf/export.hpp"
 #include "cucnf/gradient.hpp"
 #include "cucnf/model.hpp"
@@ -88,6 +89,24 @@ class CUCNF_API Flow {
   /// by the adjoint method chosen in `gradient_options`.
   GradientResult gradient(const std::vector<double>& x, const SolverOptions& options = {},
                           const GradientOptions& gradient_options = {});
+
+  /// The same solves on caller-owned arrays in GPU memory, in `stream`'s order, with no host
+  /// copies: see device_arrays.hpp for the arrays, the ordering and synchronisation semantics
+  /// and the errors. A Flow on Device::cuda only (else Error(invalid_argument)).
+  SolveStats log_prob(const DeviceLogProbArrays<float>& arrays, CudaStream stream,
+                      const SolverOptions& options = {});
+  SolveStats log_prob(const DeviceLogProbArrays<double>& arrays, CudaStream stream,
+                      const SolverOptions& options = {});
+  SolveStats sample(const DeviceSampleArrays<float>& arrays, CudaStream stream,
+                    const SolverOptions& options = {});
+  SolveStats sample(const DeviceSampleArrays<double>& arrays, CudaStream stream,
+                    const SolverOptions& options = {});
+  DeviceGradientStats gradient(const DeviceGradientArrays<float>& arrays, CudaStream stream,
+                               const SolverOptions& options = {},
+                               const GradientOptions& gradient_options = {});
+  DeviceGradientStats gradient(const DeviceGradientArrays<double>& arrays, CudaStream stream,
+                               const SolverOptions& options = {},
+                               const GradientOptions& gradient_options = {});
 
  private:
   struct Impl;

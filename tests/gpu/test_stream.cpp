@@ -27,7 +27,9 @@ TEST(GpuStream, DestructionWaitsForTheWorkEnqueuedOnIt) {
   DeviceBuffer<float> device;
   {
     Stream stream;
-    device.reserve(kCount, stream);  // poisoned on the stream: NaN
+    device.reserve(kCount, stream);
+    // NaN on the stream (release builds do not poison new memory): the copy must see it.
+    CUCNF_CUDA_CHECK(cudaMemsetAsync(device.data(), 0xFF, kCount * sizeof(float), stream));
     CUCNF_CUDA_CHECK(cudaMemcpyAsync(host.data(), device.data(), kCount * sizeof(float),
                                      cudaMemcpyDeviceToHost, stream));
   }  // no synchronisation but the stream's destructor

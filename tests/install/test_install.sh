@@ -27,7 +27,19 @@ if command -v nvidia-smi >/dev/null && nvidia-smi >/dev/null 2>&1; then device=a
 "$work/example/host_example" "$source/tests/data/torch_rings_d2_k64.json" --device "$device" \
   | tee "$work/example.log"
 grep -q "log p(0.5, -0.25)" "$work/example.log"
+grep -q "device arrays: built without the CUDA toolkit, skipped" "$work/example.log"
 grep -q "iteration 3: loss" "$work/example.log"
+
+# Where the CUDA toolkit is installed, the example's device-array part (which allocates its
+# arrays with the CUDA runtime) is built too, and runs on the GPU or says there is none.
+if command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; then
+  cmake -S "$source/examples/host" -B "$work/example-cuda" -DCMAKE_PREFIX_PATH="$work/prefix" \
+    -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$work/example-cuda" >/dev/null
+  "$work/example-cuda/host_example" "$source/tests/data/torch_rings_d2_k64.json" --device "$device" \
+    | tee "$work/example-cuda.log"
+  grep -q -E "device arrays: (log p\(0.5, -0.25\)|no CUDA device, skipped)" "$work/example-cuda.log"
+fi
 
 # The installed program runs from the prefix.
 "$work/prefix/bin/cucnf" --version

@@ -268,6 +268,40 @@ TEST(SimtLayerDeathTest, FreeingMemoryThatPendingWorkUsesStopsTheRun) {
       "cudaFree.*still uses");
 }
 
+// The stream-ordered allocator: a free waits for the work before it on its stream ...
+TEST(SimtLayer, FreeAsyncRunsInItsStreamsOrder) {
+  cudaStream_t stream;
+  CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  int* device = nullptr;
+  CHECK(cudaMallocAsync(reinterpret_cast<void**>(&device), sizeof(int), stream));
+  const cudaLaunchConfig_t c = config(1, 1, 0, stream);
+  CHECK(cudaLaunchKernelEx(&c, write_kernel, device, 1));
+  simt::reset_counters();
+  CHECK(cudaFreeAsync(device, stream));  // the launch is still pending: no report
+  EXPECT_EQ(simt::counters().frees, 0u);
+  CHECK(cudaStreamSynchronize(stream));
+  EXPECT_EQ(simt::counters().frees, 1u);
+  CHECK(cudaStreamDestroy(stream));
+}
+
+// ... but not for work on another stream that still uses the memory.
+TEST(SimtLayerDeathTest, FreeAsyncUnderAnotherStreamsPendingWorkStopsTheRun) {
+  EXPECT_DEATH(
+      {
+        cudaStream_t a;
+        cudaStream_t b;
+        cudaStreamCreateWithFlags(&a, cudaStreamNonBlocking);
+        cudaStreamCreateWithFlags(&b, cudaStreamNonBlocking);
+        int* device = nullptr;
+        cudaMalloc(&device, sizeof(int));
+        const cudaLaunchConfig_t c = config(1, 1, 0, a);
+        cudaLaunchKernelEx(&c, write_kernel, device, 1);
+        cudaFreeAsync(device, b);
+        cudaStreamSynchronize(b);
+      },
+      "cudaFreeAsync.*still uses");
+}
+
 __global__ void empty_kernel(int) {}
 
 TEST(SimtLayer, LaunchLimitsAreCudas) {
@@ -429,7 +463,32 @@ TEST(SimtLayer, CountersCountLaunchesSyncsAndBytes) {
   EXPECT_EQ(k.host_syncs, 2u);
   EXPECT_EQ(k.bytes_h2d, sizeof host);
   EXPECT_EQ(k.bytes_d2h, sizeof host);
+  EXPECT_EQ(k.bytes_pageable, 2 * sizeof host);  // `host` is pageable both ways
   EXPECT_EQ(host[0], 3);
+  int* pinned = nullptr;
+  CHECK(cudaMallocHost(&pinned, sizeof host));
+  CHECK(cudaMemcpy(pinned, device, sizeof host, cudaMemcpyDeviceToHost));
+  EXPECT_EQ(simt::counters().bytes_pageable, 2 * sizeof host) << "a pinned copy counted";
+  CHECK(cudaFreeHost(pinned));
+  CHECK(cudaFree(device));
+}
+
+TEST(SimtLayer, PointerAttributesNameTheMemoryKind) {
+  int* device = nullptr;
+  int* pinned = nullptr;
+  int pageable[4] = {};
+  CHECK(cudaMalloc(&device, 4 * sizeof(int)));
+  CHECK(cudaMallocHost(&pinned, 4 * sizeof(int)));
+  cudaPointerAttributes a{};
+  CHECK(cudaPointerGetAttributes(&a, device + 1));  // inside an allocation too
+  EXPECT_EQ(a.type, cudaMemoryTypeDevice);
+  EXPECT_EQ(a.device, 0);
+  CHECK(cudaPointerGetAttributes(&a, pinned));
+  EXPECT_EQ(a.type, cudaMemoryTypeHost);
+  CHECK(cudaPointerGetAttributes(&a, pageable));
+  EXPECT_EQ(a.type, cudaMemoryTypeUnregistered);
+  EXPECT_EQ(cudaPointerGetAttributes(nullptr, device), cudaErrorInvalidValue);
+  CHECK(cudaFreeHost(pinned));
   CHECK(cudaFree(device));
 }
 

@@ -2,7 +2,9 @@
 
 #include <cmath>
 
+#include "core/base_density.hpp"
 #include "core/philox.hpp"
+#include "cucnf/model.hpp"
 
 using cucnf::detail::Philox4;
 using cucnf::detail::philox4x32_10;
@@ -58,5 +60,19 @@ TEST(Philox, UniformsStayInUnitInterval) {
     ASSERT_LT(u0, 1.0);
     ASSERT_GE(u1, 0.0);
     ASSERT_LT(u1, 1.0);
+  }
+}
+
+// BaseDraw, which the device-array sample draws with on the GPU, gives Flow::sample's base draws
+// (base_samples) bit for bit, for even and odd dimensions (an odd one leaves half a pair).
+TEST(Philox, BaseDrawIsFlowSamplesBaseDraws) {
+  for (int dim : {1, 2, 3, 5}) {
+    SCOPED_TRACE(dim);
+    const cucnf::Model model = cucnf::Model::initialize({dim, 4, 3}, 1, 0.0, 1.0, 0.3);
+    const std::vector<double> z = cucnf::base_samples(model, 9, 77);
+    for (std::size_t i = 0; i < 9; ++i) {
+      const cucnf::detail::BaseDraw draw{77, i, dim, std::sqrt(0.3)};
+      for (int j = 0; j < dim; ++j) EXPECT_EQ(draw[j], z[i * dim + j]) << i << ", " << j;
+    }
   }
 }

@@ -300,6 +300,15 @@ cudaError_t check_copy(void* dst, const void* src, std::size_t bytes, cudaMemcpy
   return cudaSuccess;
 }
 
+// A call's bytes, and of them those from or to pageable memory.
+void count_call_bytes(cudaMemcpyKind kind, std::size_t bytes, const void* dst, const void* src) {
+  Runtime& r = rt();
+  simt::detail::count_bytes(kind, bytes);
+  if ((kind == cudaMemcpyHostToDevice && r.kind_of(src) == MemoryKind::pageable) ||
+      (kind == cudaMemcpyDeviceToHost && r.kind_of(dst) == MemoryKind::pageable))
+    r.counters.bytes_pageable += bytes;
+}
+
 std::vector<std::uintptr_t> uses_of(std::initializer_list<const void*> pointers) {
   std::vector<std::uintptr_t> out;
   for (const void* p : pointers)
@@ -603,6 +612,9 @@ cudaError_t cudaDeviceGetAttribute(int* value, enum cudaDeviceAttr attr, int dev
     case cudaDevAttrMaxSharedMemoryPerBlockOptin:
       *value = int(simt::detail::kOptinSharedLimit);
       return cudaSuccess;
+    case cudaDevAttrMemoryPoolsSupported:
+      *value = 1;
+      return cudaSuccess;
   }
   return rt().error(cudaErrorInvalidValue, "cudaDeviceGetAttribute: attribute not modelled");
 }
@@ -664,6 +676,33 @@ cudaError_t cudaFree(void* ptr) {
   return free_memory(ptr, MemoryKind::device, "cudaFree");
 }
 
+// The stream-ordered allocator: the memory is allocated at once (CUDA promises it only to work
+// that follows in `stream`'s order, which the layer does not police), and freed when the
+// stream reaches the free, where work still pending on other streams that uses it is reported.
+cudaError_t cudaMallocAsync(void** ptr, size_t size, cudaStream_t stream) {
+  Lock lock(rt().mutex());
+  if (!rt().resolve(stream))
+    return rt().error(cudaErrorInvalidResourceHandle, "cudaMallocAsync: invalid stream");
+  return cudaMalloc(ptr, size);
+}
+
+cudaError_t cudaFreeAsync(void* ptr, cudaStream_t stream) {
+  Lock lock(rt().mutex());
+  simt::detail::Runtime& r = rt();
+  CUstream_st* s = r.resolve(stream);
+  if (!s) return r.error(cudaErrorInvalidResourceHandle, "cudaFreeAsync: invalid stream");
+  if (!ptr) return cudaSuccess;
+  auto it = r.allocations.find(std::uintptr_t(ptr));
+  if (it == r.allocations.end() || it->second.kind != MemoryKind::device)
+    return r.error(cudaErrorInvalidValue, "cudaFreeAsync(" + simt::detail::pointer_text(ptr) +
+                                              "): not the start of a live device allocation");
+  r.enqueue(s, "cudaFreeAsync", [ptr] {
+    const cudaError_t e = free_memory(ptr, MemoryKind::device, "cudaFreeAsync");
+    if (e != cudaSuccess) simt::fail(rt().detail_);
+  });
+  return cudaSuccess;
+}
+
 cudaError_t cudaMallocHost(void** ptr, size_t size) {
   Lock lock(rt().mutex());
   if (!ptr) return rt().error(cudaErrorInvalidValue, "cudaMallocHost: null pointer");
@@ -683,6 +722,25 @@ cudaError_t cudaFreeHost(void* ptr) {
   return free_memory(ptr, MemoryKind::pinned, "cudaFreeHost");
 }
 
+cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* attributes, const void* ptr) {
+  Lock lock(rt().mutex());
+  if (!attributes)
+    return rt().error(cudaErrorInvalidValue, "cudaPointerGetAttributes: null attributes");
+  // As CUDA 11+: memory the runtime does not know is "unregistered" host memory, not an error.
+  *attributes = {cudaMemoryTypeUnregistered, -2, nullptr, const_cast<void*>(ptr)};
+  switch (rt().kind_of(ptr)) {
+    case MemoryKind::device:
+      *attributes = {cudaMemoryTypeDevice, 0, const_cast<void*>(ptr), nullptr};
+      break;
+    case MemoryKind::pinned:  // page-locked host memory is mapped into the device's space
+      *attributes = {cudaMemoryTypeHost, 0, const_cast<void*>(ptr), const_cast<void*>(ptr)};
+      break;
+    case MemoryKind::pageable:
+      break;
+  }
+  return cudaSuccess;
+}
+
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, enum cudaMemcpyKind kind) {
   Lock lock(rt().mutex());
   if (const cudaError_t e = simt::detail::check_copy(dst, src, count, kind, "cudaMemcpy")) return e;
@@ -695,7 +753,7 @@ cudaError_t cudaMemcpy(void* dst, const void* src, size_t count, enum cudaMemcpy
   ++rt().counters.host_syncs;
   rt().flush_stream(&rt().legacy_);
   if (count) std::memmove(dst, src, count);
-  simt::detail::count_bytes(kind, count);
+  simt::detail::count_call_bytes(kind, count, dst, src);
   return cudaSuccess;
 }
 
@@ -722,7 +780,7 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t count, enum cudaM
     simt::detail::capture_add(s, std::move(work));
     return cudaSuccess;
   }
-  simt::detail::count_bytes(kind, count);
+  simt::detail::count_call_bytes(kind, count, dst, src);
   const MemoryKind dk = r.kind_of(dst), sk = r.kind_of(src);
   if (dk == MemoryKind::pageable) {
     // To pageable memory the copy completes before the call returns.

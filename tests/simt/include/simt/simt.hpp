@@ -49,6 +49,7 @@ struct Counters {
   std::uint64_t bytes_h2d = 0;       ///< bytes copied host to device (by a call or a graph node)
   std::uint64_t bytes_d2h = 0;       ///< bytes copied device to host (by a call or a graph node)
   std::uint64_t bytes_d2d = 0;       ///< bytes copied device to device (by a call or a graph node)
+  std::uint64_t bytes_pageable = 0;  ///< of bytes_h2d and bytes_d2h: from or to pageable memory
   std::uint64_t fiber_switches = 0;  ///< scheduler switches into CUDA threads
   std::uint64_t graph_launches = 0;  ///< cudaGraphLaunch calls
   std::uint64_t graph_nodes = 0;  ///< nodes graph launches ran, of every type: a conditional node
