@@ -74,16 +74,22 @@ void print_emulated_structure(const Model& model, Precision precision) {
   std::printf("\nStructure on the emulated device (%s, %s), per operation after warm-up:\n\n",
               describe_device(Device::cuda).c_str(),
               precision == Precision::float64 ? "float64" : "float32");
+  // Kernel nodes: kernels launched directly plus the kernel nodes of the CUDA graphs that replay
+  // batches of attempts; per attempt they include the start of a solve and attempts enqueued
+  // past its end.
   std::printf(
-      "| operation | attempts | launches | launches/attempt | host syncs | "
-      "allocations | bytes to device | bytes to host |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
-  for (const Row& r : rows)
-    std::printf("| %s | %lld | %llu | %.2f | %llu | %llu | %llu | %llu |\n", r.name.c_str(),
-                r.attempts, (unsigned long long)r.k.launches,
-                double(r.k.launches) / double(r.attempts > 0 ? r.attempts : 1),
+      "| operation | attempts | kernel launches | graph launches | graph kernel nodes | "
+      "kernels/attempt | host syncs | allocations | bytes to device | bytes to host |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const Row& r : rows) {
+    const unsigned long long kernels = r.k.launches + r.k.graph_kernel_nodes;
+    std::printf("| %s | %lld | %llu | %llu | %llu | %.2f | %llu | %llu | %llu | %llu |\n",
+                r.name.c_str(), r.attempts, (unsigned long long)r.k.launches,
+                (unsigned long long)r.k.graph_launches, (unsigned long long)r.k.graph_kernel_nodes,
+                double(kernels) / double(r.attempts > 0 ? r.attempts : 1),
                 (unsigned long long)r.k.host_syncs, (unsigned long long)r.k.allocations,
                 (unsigned long long)r.k.bytes_h2d, (unsigned long long)r.k.bytes_d2h);
+  }
   std::printf("\nHost syncs of the next %zu training iterations:", later_syncs.size());
   for (unsigned long long n : later_syncs) std::printf(" %llu", n);
   std::printf(
