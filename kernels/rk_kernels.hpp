@@ -69,7 +69,7 @@ struct SolveBuffers {
   Real* k = nullptr;                ///< S slots of n x E stage derivatives
   double* err_partials = nullptr;   ///< per warp (or block of the attempt kernel) x 4 sums
   double* fin_partials = nullptr;   ///< finalize's blocks x kNormSums sums
-  unsigned int* done = nullptr;     ///< blocks finished (the last one finishes the step); 0
+  unsigned int* done = nullptr;     ///< blocks finished so far (the last resets it to 0)
   Real* stage_params = nullptr;     ///< max(S,2) x [W (KD) | B (K) | U~ (KD) | s (K)]
   Real* hyper_cache = nullptr;      ///< max(S,2) x [t | x1 (H) | x2 (H) | p (P)]
   // Adjoint system only.
