@@ -139,6 +139,49 @@ TEST(SimtLayer, MissingBarrierAfterTheLastRoundFailsUnderSomeSchedule) {
   cudaFree(out);
 }
 
+// Two phases of a block sharing one shared-memory value, the barrier before each phase's write
+// optional. Without it the value of the next phase can overwrite the one warps still have to
+// read, but only when warps run apart: fifo interleaves them at every warp collective, drift lets
+// the first warp run into the next phase before the others read.
+__global__ void phases_kernel(int* out, bool barrier_between_phases) {
+  __shared__ int phase_value;
+  for (int phase = 0; phase < 2; ++phase) {
+    if (barrier_between_phases) __syncthreads();
+    if (threadIdx.x == 0) phase_value = phase + 1;
+    __syncthreads();
+    out[phase * blockDim.x + threadIdx.x] = phase_value;
+    __syncwarp();
+  }
+}
+
+TEST(SimtLayer, MissingBarrierBetweenPhasesShowsWhenWarpsDrift) {
+  SKIP_RACY_UNDER_TSAN();
+  int* out = nullptr;
+  CHECK(cudaMalloc(&out, 2 * 64 * sizeof(int)));
+  auto all_right = [&](const std::string& schedule, bool barrier) {
+    ScheduleGuard g(schedule);
+    const cudaLaunchConfig_t c = config(1, 64);
+    EXPECT_EQ(cudaLaunchKernelEx(&c, phases_kernel, out, barrier), cudaSuccess);
+    std::vector<int> h(2 * 64);
+    EXPECT_EQ(cudaMemcpy(h.data(), out, h.size() * sizeof(int), cudaMemcpyDeviceToHost),
+              cudaSuccess);
+    for (int i = 0; i < 2 * 64; ++i)
+      if (h[i] != i / 64 + 1) return false;
+    return true;
+  };
+  for (const char* s : {"fifo", "reverse", "random:1", "drift"}) {
+    EXPECT_TRUE(all_right(s, true)) << s;
+  }
+  EXPECT_TRUE(all_right("fifo", false)) << "fifo keeps the warps together";
+  EXPECT_FALSE(all_right("drift", false)) << "drift must show the missing barrier";
+  cudaFree(out);
+}
+
+TEST(SimtLayer, DriftIsASchedule) {
+  EXPECT_EQ(simt::schedule_name(simt::parse_schedule("drift")), "drift");
+  EXPECT_THROW(simt::parse_schedule("drift:1"), std::invalid_argument);
+}
+
 __global__ void read_past_shared_kernel(float* out, int index) {
   unsigned char* raw = simt::detail::dynamic_shared();
   out[0] = reinterpret_cast<float*>(raw)[index];

@@ -9,7 +9,8 @@
 //                   collective; a shuffle may read only lanes of the mask.
 // Anything else (a barrier some threads skipped, different barriers, a mask that disagrees, an
 // exited lane in a mask, a deadlock) stops the run naming the file:line of the collectives.
-// The order in which ready threads run, and blocks, is the schedule: fifo, reverse or random.
+// The order in which ready threads run, and blocks, is the schedule: fifo, reverse, random or
+// drift (the lowest ready thread first: warps run apart as far as barriers let them).
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -99,6 +100,8 @@ Schedule parse_schedule(const std::string& text) {
     s.order = Order::fifo;
   } else if (head == "reverse") {
     s.order = Order::reverse;
+  } else if (head == "drift" && head.size() == text.size()) {
+    s.order = Order::drift;
   } else if (head == "random") {
     s.order = Order::random;
     if (head.size() < text.size()) {
@@ -109,7 +112,7 @@ Schedule parse_schedule(const std::string& text) {
     }
   } else {
     throw std::invalid_argument("unknown schedule '" + text +
-                                "' (valid: fifo, reverse, random, random:SEED)");
+                                "' (valid: fifo, reverse, random, random:SEED, drift)");
   }
   return s;
 }
@@ -122,6 +125,8 @@ std::string schedule_name(const Schedule& s) {
       return "reverse";
     case Order::random:
       return "random:" + std::to_string(s.seed);
+    case Order::drift:
+      return "drift";
   }
   return "?";
 }
@@ -500,6 +505,8 @@ class BlockRun {
   }
 
   int pop_ready() {
+    if (current_schedule().order == Order::drift && ready_.size() > 1)
+      std::iter_swap(ready_.begin(), std::min_element(ready_.begin(), ready_.end()));
     if (current_schedule().order == Order::random && ready_.size() > 1) {
       std::uniform_int_distribution<std::size_t> pick(0, ready_.size() - 1);
       const std::size_t k = pick(rng_);

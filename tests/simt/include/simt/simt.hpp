@@ -15,15 +15,18 @@
 
 namespace simt {
 
-/// The order in which ready threads of a block run, and blocks of a grid.
-enum class Order { fifo, reverse, random };
+/// The order in which ready threads of a block run, and blocks of a grid. `drift` always runs the
+/// ready thread with the lowest index, so the first warp runs ahead through every warp collective
+/// until a block barrier stops it: warps drift apart as far as a GPU lets them, which is what a
+/// missing __syncthreads between two phases of a block needs to show (blocks in order).
+enum class Order { fifo, reverse, random, drift };
 
 struct Schedule {
   Order order = Order::fifo;
   std::uint64_t seed = 0;  ///< for Order::random
 };
 
-/// Parses "fifo", "reverse", "random" or "random:SEED"; throws std::invalid_argument.
+/// Parses "fifo", "reverse", "random", "random:SEED" or "drift"; throws std::invalid_argument.
 Schedule parse_schedule(const std::string& text);
 std::string schedule_name(const Schedule& s);
 void set_schedule(const Schedule& s);
