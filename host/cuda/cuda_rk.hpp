@@ -1,6 +1,7 @@
 // CudaRk<Real>: the step driver's Ops (core/integrate.hpp) on the device. It enqueues step
-// attempts on the solve's stream and reads the controller back only when the driver polls,
-// after batches of attempts sized by an AttemptPlan (cuda/attempt_plan.hpp).
+// attempts on the solve's stream (as CUDA graph launches when given AttemptGraphs) and reads the
+// controller back only when the driver polls, after batches of attempts sized by an AttemptPlan
+// (cuda/attempt_plan.hpp), or exactly for fixed steps.
 #pragma once
 
 #include <cuda_runtime_api.h>
@@ -49,8 +50,9 @@ class CudaRk {
   /// Enqueues an attempt (with graphs: queues it until the next poll or segment).
   void attempt();
   StepControl poll();
-  /// The next batch of attempts (AttemptPlan): an attempt issued after the segment ends costs a
-  /// few empty launches, a poll a synchronisation.
+  /// The next batch of attempts: the steps left for a fixed-step method, else the AttemptPlan's
+  /// (an attempt issued after the segment ends costs a few empty launches, a poll a
+  /// synchronisation).
   int attempts_per_poll() const;
   void next_segment(double t_end);
   void record_output(std::size_t index);
