@@ -8,27 +8,10 @@
 
 #include <vector>
 
+#include "layer_test_support.hpp"
 #include "simt/simt.hpp"
 
 namespace {
-
-#define CHECK(call) ASSERT_EQ((call), cudaSuccess) << cudaGetErrorString(cudaGetLastError())
-
-cudaLaunchConfig_t config(dim3 grid, dim3 block, cudaStream_t s, size_t shared = 0) {
-  cudaLaunchConfig_t c{};
-  c.gridDim = grid;
-  c.blockDim = block;
-  c.dynamicSmemBytes = shared;
-  c.stream = s;
-  return c;
-}
-
-template <class T>
-std::vector<T> download(const T* device, size_t n) {
-  std::vector<T> host(n);
-  EXPECT_EQ(cudaMemcpy(host.data(), device, n * sizeof(T), cudaMemcpyDeviceToHost), cudaSuccess);
-  return host;
-}
 
 __global__ void relax_kernel(double* x, int n) {  // x_i <- x_i / 2 + i + 1
   const int i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -64,7 +47,7 @@ struct Buffers {
 
 // One iteration: two kernels, a device copy and a memset between them.
 cudaError_t iteration(const Buffers& b, cudaStream_t s) {
-  const cudaLaunchConfig_t c = config(2, 32, s);
+  const cudaLaunchConfig_t c = config(2, 32, 0, s);
   if (cudaError_t e = cudaLaunchKernelEx(&c, relax_kernel, b.x, kN)) return e;
   if (cudaError_t e = cudaMemcpyAsync(b.y, b.x, kN * sizeof(double), cudaMemcpyDeviceToDevice, s))
     return e;
@@ -134,12 +117,12 @@ TEST(SimtGraphs, GraphLaunchIsOrderedOnItsStreamAndAfterItsPreviousLaunch) {
   cudaGraph_t graph;
   cudaGraphExec_t exec;
   CHECK(cudaStreamBeginCapture(capture, cudaStreamCaptureModeGlobal));
-  const cudaLaunchConfig_t c = config(1, 1, capture);
+  const cudaLaunchConfig_t c = config(1, 1, 0, capture);
   CHECK(cudaLaunchKernelEx(&c, affine_kernel, x));
   CHECK(cudaStreamEndCapture(capture, &graph));
   CHECK(cudaGraphInstantiate(&exec, graph, 0));
 
-  const cudaLaunchConfig_t on_a = config(1, 1, a), on_b = config(1, 1, b);
+  const cudaLaunchConfig_t on_a = config(1, 1, 0, a), on_b = config(1, 1, 0, b);
   CHECK(cudaLaunchKernelEx(&on_a, set_kernel, x, 1));
   CHECK(cudaGraphLaunch(exec, a));                     // 3
   CHECK(cudaGraphLaunch(exec, b));                     // 7: after the launch on a
@@ -188,7 +171,7 @@ struct WhileGraph {
     EXPECT_EQ(
         cudaStreamBeginCaptureToGraph(s, body, nullptr, nullptr, 0, cudaStreamCaptureModeGlobal),
         cudaSuccess);
-    const cudaLaunchConfig_t c = config(2, 64, s);
+    const cudaLaunchConfig_t c = config(2, 64, 0, s);
     EXPECT_EQ(cudaLaunchKernelEx(&c, countdown_kernel, counter, iterations, h), cudaSuccess);
     cudaGraph_t captured = nullptr;
     EXPECT_EQ(cudaStreamEndCapture(s, &captured), cudaSuccess);
@@ -249,7 +232,7 @@ TEST(SimtGraphs, IfNodeFollowsTheValueAnEarlierKernelSet) {
   cudaGraphConditionalHandle h;
   CHECK(cudaGraphConditionalHandleCreate(&h, graph));
   CHECK(cudaStreamBeginCaptureToGraph(s, graph, nullptr, nullptr, 0, cudaStreamCaptureModeGlobal));
-  const cudaLaunchConfig_t c = config(1, 32, s);
+  const cudaLaunchConfig_t c = config(1, 32, 0, s);
   CHECK(cudaLaunchKernelEx(&c, decide_kernel, (const int*)flag, h));
   cudaGraph_t same;
   CHECK(cudaStreamEndCapture(s, &same));
@@ -292,7 +275,7 @@ __global__ void touch_kernel(int* x) {
 void begin_with_a_kernel(cudaStream_t s, int* x,
                          cudaStreamCaptureMode mode = cudaStreamCaptureModeGlobal) {
   ASSERT_EQ(cudaStreamBeginCapture(s, mode), cudaSuccess);
-  const cudaLaunchConfig_t c = config(1, 1, s);
+  const cudaLaunchConfig_t c = config(1, 1, 0, s);
   ASSERT_EQ(cudaLaunchKernelEx(&c, touch_kernel, x), cudaSuccess);
 }
 
@@ -301,7 +284,7 @@ void expect_invalidated(cudaStream_t s) {
   cudaStreamCaptureStatus status;
   EXPECT_EQ(cudaStreamIsCapturing(s, &status), cudaSuccess);
   EXPECT_EQ(status, cudaStreamCaptureStatusInvalidated);
-  const cudaLaunchConfig_t c = config(1, 1, s);
+  const cudaLaunchConfig_t c = config(1, 1, 0, s);
   EXPECT_EQ(cudaLaunchKernelEx(&c, touch_kernel, (int*)nullptr), cudaErrorStreamCaptureInvalidated);
   cudaGraph_t graph = reinterpret_cast<cudaGraph_t>(0x1);
   EXPECT_EQ(cudaStreamEndCapture(s, &graph), cudaErrorStreamCaptureInvalidated);
@@ -367,7 +350,7 @@ TEST_F(SimtCapture, LegacyStreamWhileABlockingStreamCapturesFails) {
   EXPECT_EQ(cudaStreamIsCapturing(nullptr, &status), cudaErrorStreamCaptureImplicit);
   CHECK(cudaStreamIsCapturing(blocking, &status));
   EXPECT_EQ(status, cudaStreamCaptureStatusActive) << "a query does not invalidate";
-  const cudaLaunchConfig_t legacy = config(1, 1, nullptr);
+  const cudaLaunchConfig_t legacy = config(1, 1, 0, nullptr);
   EXPECT_EQ(cudaLaunchKernelEx(&legacy, touch_kernel, x), cudaErrorStreamCaptureImplicit);
   expect_invalidated(blocking);
   // A non-blocking stream's capture leaves the legacy stream alone.
@@ -411,7 +394,7 @@ TEST_F(SimtCapture, EventsForkAndJoinStreamsAndUncapturedEventsAreIsolated) {
     cudaStreamCaptureStatus status;
     CHECK(cudaStreamIsCapturing(nonblocking, &status));
     EXPECT_EQ(status, cudaStreamCaptureStatusActive);
-    const cudaLaunchConfig_t c = config(1, 1, nonblocking);
+    const cudaLaunchConfig_t c = config(1, 1, 0, nonblocking);
     CHECK(cudaLaunchKernelEx(&c, touch_kernel, x));
     if (joined) {
       CHECK(cudaEventRecord(join, nonblocking));
@@ -535,7 +518,7 @@ TEST(SimtGraphsDeathTest, ConditionalMisuseStopsTheRun) {
   // Outside a graph.
   EXPECT_DEATH(
       {
-        const cudaLaunchConfig_t c = config(1, 1, s);
+        const cudaLaunchConfig_t c = config(1, 1, 0, s);
         cudaLaunchKernelEx(&c, countdown_kernel, counter, iterations,
                            cudaGraphConditionalHandle(1));
         cudaStreamSynchronize(s);
@@ -550,7 +533,7 @@ TEST(SimtGraphsDeathTest, ConditionalMisuseStopsTheRun) {
         cudaGraphConditionalHandleCreate(&h, graph, 1, cudaGraphCondAssignDefault);
         cudaStreamBeginCaptureToGraph(s, add_conditional(graph, h, cudaGraphCondTypeIf, 1)[0],
                                       nullptr, nullptr, 0, cudaStreamCaptureModeGlobal);
-        const cudaLaunchConfig_t c = config(1, 32, s);
+        const cudaLaunchConfig_t c = config(1, 32, 0, s);
         cudaLaunchKernelEx(&c, racing_kernel, h);
         cudaGraph_t body;
         cudaStreamEndCapture(s, &body);

@@ -13,11 +13,10 @@
 #include <set>
 #include <vector>
 
+#include "layer_test_support.hpp"
 #include "simt/simt.hpp"
 
 namespace {
-
-#define CHECK(call) ASSERT_EQ((call), cudaSuccess) << cudaGetErrorString(cudaGetLastError())
 
 const std::vector<std::string> kSchedules = {"fifo", "reverse", "random:1", "random:2"};
 
@@ -38,22 +37,6 @@ struct ScheduleGuard {
   ~ScheduleGuard() { simt::set_schedule(saved); }
   simt::Schedule saved;
 };
-
-cudaLaunchConfig_t config(dim3 grid, dim3 block, size_t shared = 0, cudaStream_t s = nullptr) {
-  cudaLaunchConfig_t c{};
-  c.gridDim = grid;
-  c.blockDim = block;
-  c.dynamicSmemBytes = shared;
-  c.stream = s;
-  return c;
-}
-
-template <class T>
-std::vector<T> download(const T* device, size_t n) {
-  std::vector<T> host(n);
-  EXPECT_EQ(cudaMemcpy(host.data(), device, n * sizeof(T), cudaMemcpyDeviceToHost), cudaSuccess);
-  return host;
-}
 
 // Lane 0 of each warp publishes a value in shared memory, every lane reads it back.
 __global__ void broadcast_kernel(float* out, bool with_syncwarp) {
