@@ -78,6 +78,13 @@ __global__ void __launch_bounds__(kAttemptMaxThreads, (attempt_min_blocks<Real, 
   const Real* y = b.y[c.buf];
   Real* y_new = b.y[c.buf ^ 1];
   const Real inv_k = Real(1) / Real(K);
+  if (threadIdx.x == 0) {  // the solution and error weights, read after the stages
+    for (int j = 0; j < S; ++j) {
+      kall[j] = b.k + size_t(stage_slot(j, S, c.k0_slot)) * state;
+      bw[j] = Real(geo.dt * tab.b[j]);
+      ew[j] = geo.dt * tab.e[j];
+    }
+  }
 
   for (int s = tab.fsal ? 1 : 0; s < S; ++s) {
     __syncthreads();  // the previous stage's parameters and partials are no longer read
@@ -89,11 +96,6 @@ __global__ void __launch_bounds__(kAttemptMaxThreads, (attempt_min_blocks<Real, 
         ain[count++] = Real(geo.dt * tab.a[s][j]);
       }
       nin = count;
-      for (int j = 0; j < S; ++j) {
-        kall[j] = b.k + size_t(stage_slot(j, S, c.k0_slot)) * state;
-        bw[j] = Real(geo.dt * tab.b[j]);
-        ew[j] = geo.dt * tab.e[j];
-      }
     }
     const Real* prm = b.stage_params + size_t(s) * stride;
     for (int i = threadIdx.x; i < stride; i += blockDim.x) sp[i] = prm[i];
