@@ -7,12 +7,7 @@ namespace cucnf::detail {
 void hyper_forward(const ParamLayout& l, const double* theta, double t, HyperState& out) {
   const int H = l.hidden, P = l.outputs, K = l.width, D = l.dim, KD = K * D;
   out.t = t;
-  out.x1.resize(H);
-  out.x2.resize(H);
-  out.p.resize(P);
-  out.u_tilde.resize(KD);
-  out.sig_g.resize(KD);
-  out.s.resize(K);
+  out.resize(l);
   for (int o = 0; o < H; ++o) out.x1[o] = std::tanh(theta[l.fc1_w + o] * t + theta[l.fc1_b + o]);
   for (int o = 0; o < H; ++o) {
     double acc = theta[l.fc2_b + o];

@@ -1,6 +1,7 @@
 // The hypernetwork on the CPU (float64): t -> W(t), B(t), U~(t) and its backward pass.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "core/param_layout.hpp"
@@ -16,6 +17,15 @@ struct HyperState {
   std::vector<double> u_tilde;  ///< KD: U * sigmoid(G)
   std::vector<double> sig_g;    ///< KD: sigmoid(G)
   std::vector<double> s;        ///< K: s_k = u~_k . w_k
+  /// Sizes the vectors for layout `l` (no allocation once they have the size).
+  void resize(const ParamLayout& l) {
+    x1.resize(l.hidden);
+    x2.resize(l.hidden);
+    p.resize(l.outputs);
+    u_tilde.resize(std::size_t(l.width) * l.dim);
+    sig_g.resize(std::size_t(l.width) * l.dim);
+    s.resize(l.width);
+  }
   const double* w() const { return p.data(); }
   const double* b(const ParamLayout& l) const { return p.data() + l.p_b; }
 };

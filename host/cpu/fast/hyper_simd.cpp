@@ -50,12 +50,7 @@ void axpy(double alpha, const double* x, double* y, int n) {
 void HyperForward(const ParamLayout& l, const double* theta, double t, HyperState& out) {
   const int H = l.hidden, P = l.outputs, K = l.width, D = l.dim, KD = K * D;
   out.t = t;
-  out.x1.resize(H);
-  out.x2.resize(H);
-  out.p.resize(P);
-  out.u_tilde.resize(KD);
-  out.sig_g.resize(KD);
-  out.s.resize(K);
+  out.resize(l);
   for (int o = 0; o < H; ++o) out.x1[o] = std::tanh(theta[l.fc1_w + o] * t + theta[l.fc1_b + o]);
   for (int o = 0; o < H; ++o)
     out.x2[o] = std::tanh(theta[l.fc2_b + o] + dot(theta + l.fc2_w + o * H, out.x1.data(), H));
