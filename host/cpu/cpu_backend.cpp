@@ -3,6 +3,7 @@
 // AdjointSystem) for the discrete adjoint and for models wider than kMaxFusedDim.
 #include <algorithm>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "backend.hpp"
@@ -106,7 +107,8 @@ class CpuBackend final : public Backend {
                          const std::string& label) {
     const int D = layout_.dim;
     const ControlParams params = control_params(options);
-    FusedCnfRk<Real> rk(layout_, theta_.data(), n, false, false, tableau(options.method), params);
+    FusedCnfRk<Real>& rk = workspace<Real>().solve;
+    rk.configure(layout_, theta_.data(), n, false, false, tableau(options.method), params);
     for (int j = 0; j < D; ++j) {
       Real* row = rk.row(j);
       for (std::size_t i = 0; i < n; ++i) row[i] = Real(z_start[i * D + j]);
@@ -137,8 +139,9 @@ class CpuBackend final : public Backend {
     result.loss = nll_loss(z0.data(), l0.data(), n, D, spec.base_variance);
     check_finite_loss(result.loss);
     const ControlParams params = adjoint_params(options, gradient_options);
-    FusedCnfRk<Real> rk(layout_, theta_.data(), n, true, gradient_options.seminorm,
-                        tableau(options.method), params);
+    FusedCnfRk<Real>& rk = workspace<Real>().adjoint;
+    rk.configure(layout_, theta_.data(), n, true, gradient_options.seminorm,
+                 tableau(options.method), params);
     const double inv_n = 1.0 / double(n);
     for (int j = 0; j < D; ++j) {
       Real* z = rk.row(j);
@@ -193,8 +196,24 @@ class CpuBackend final : public Backend {
     return result;
   }
 
+  // The fused solvers' memory, kept between calls so that a training iteration allocates
+  // nothing once warm (per precision; the adjoint's density solve uses `solve`).
+  template <class Real>
+  struct Workspace {
+    FusedCnfRk<Real> solve, adjoint;
+  };
+  template <class Real>
+  Workspace<Real>& workspace() {
+    if constexpr (std::is_same_v<Real, float>)
+      return workspace_f32_;
+    else
+      return workspace_f64_;
+  }
+
   ModelShape shape_;
   ParamLayout layout_;
+  Workspace<float> workspace_f32_;
+  Workspace<double> workspace_f64_;
   std::vector<double> theta_;
   std::vector<double> adam_m_, adam_v_;  // empty until the first update
   Precision precision_;

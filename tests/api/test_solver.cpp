@@ -114,3 +114,26 @@ TEST(Solver, Float32CpuAgreesWithFloat64) {
   EXPECT_NEAR(gb.loss, ga.loss, 1e-5 * std::fabs(ga.loss));
   EXPECT_LE(relative_error(gb.grad, ga.grad), 1e-4);
 }
+
+// The CPU backend keeps its solvers' memory between calls (a warm training iteration allocates
+// nothing): a Flow that has just solved other batches sizes, methods and directions gives the
+// bits of a fresh Flow, in both precisions.
+TEST(Solver, ReusedCpuWorkspacesGiveTheBitsOfAFreshFlow) {
+  const cucnf::Model model = cucnf::Model::load(reference().path);
+  const std::vector<double>& x = reference().x;
+  const std::vector<double> small(x.begin(), x.begin() + 2 * 37);
+  for (cucnf::Precision precision : {cucnf::Precision::float32, cucnf::Precision::float64}) {
+    cucnf::Flow used(model, cucnf::Device::cpu, precision);
+    used.gradient(small, tol(1e-6, cucnf::Method::dopri5));
+    cucnf::SolverOptions rk4 = tol(1e-4, cucnf::Method::rk4);
+    rk4.step_size = 0.1;
+    used.sample(11, 3, rk4);
+    cucnf::GradientOptions seminorm;
+    seminorm.seminorm = true;
+    used.gradient(x, tol(1e-5, cucnf::Method::bosh3), seminorm);
+    cucnf::Flow fresh(model, cucnf::Device::cpu, precision);
+    const cucnf::SolverOptions o = tol(1e-5, cucnf::Method::fehlberg2);
+    EXPECT_EQ(used.gradient(x, o).grad, fresh.gradient(x, o).grad);
+    EXPECT_EQ(used.log_prob(x, o).log_prob, fresh.log_prob(x, o).log_prob);
+  }
+}

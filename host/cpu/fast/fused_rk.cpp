@@ -20,20 +20,22 @@ void fold_part(double sum, std::size_t count, double& norm) {
 }  // namespace
 
 template <class Real>
-FusedCnfRk<Real>::FusedCnfRk(const ParamLayout& layout, const double* theta, std::size_t n,
-                             bool adjoint, bool seminorm, const Tableau& tableau,
-                             const ControlParams& params)
-    : layout_(layout),
-      theta_(theta),
-      n_(n),
-      adjoint_(adjoint),
-      seminorm_(seminorm),
-      tab_(tableau),
-      params_(params) {
+void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta, std::size_t n,
+                                 bool adjoint, bool seminorm, const Tableau& tableau,
+                                 const ControlParams& params) {
+  layout_ = layout;
+  theta_ = theta;
+  n_ = n;
+  adjoint_ = adjoint;
+  seminorm_ = seminorm;
+  tab_ = &tableau;
+  params_ = params;
+  ctl_ = StepControl{};
   const std::size_t block = block_size(n);
   blocks_ = (n + block - 1) / block;
   stride_ = blocks_ * block;
   const int D = layout.dim, S = tableau.stages;
+  job_ = BlockJob<Real>{};
   job_.dim = D;
   job_.width = layout.width;
   job_.adjoint = adjoint;
@@ -47,20 +49,26 @@ FusedCnfRk<Real>::FusedCnfRk(const ParamLayout& layout, const double* theta, std
   const int R = job_.rows();
   // Norm parts: z and l for a solve; [z, l] and [a_z, a_l] for the adjoint.
   for (int r = 0; r < R; ++r) job_.row_part[r] = adjoint ? (r > D ? 1 : 0) : (r >= D ? 1 : 0);
+  // assign() and resize() keep the vectors' memory: nothing is allocated when the shape repeats.
+  // The state starts at zero (l of a density solve, the padding lanes, a_theta).
   const std::size_t size = std::size_t(R) * stride_;
   y_[0].assign(size, Real(0));
   y_[1].assign(size, Real(0));
-  k_.assign(S, std::vector<Real>(size, Real(0)));
+  k_.resize(S);
+  for (std::vector<Real>& k : k_) k.resize(size);
   hyper_.resize(S);
-  packed_.assign(S, std::vector<Real>(packed_size(D, layout.width)));
+  packed_.resize(S);
+  for (std::vector<Real>& p : packed_) p.resize(packed_size(D, layout.width));
   norm_sums_.assign(blocks_ * 2, 0.0);
   job_.norm_sums = norm_sums_.data();
+  theta_parts_.clear();
   if (adjoint) {
-    cotangent_sums_.assign(blocks_ * S * cotangent_size(D, layout.width), 0.0);
+    cotangent_sums_.resize(blocks_ * S * cotangent_size(D, layout.width));
     job_.cotangent_sums = cotangent_sums_.data();
     y_theta_[0].assign(layout.total, 0.0);
     y_theta_[1].assign(layout.total, 0.0);
-    k_theta_.assign(S, std::vector<double>(layout.total, 0.0));
+    k_theta_.resize(S);
+    for (std::vector<double>& k : k_theta_) k.resize(layout.total);
     const std::size_t kd = std::size_t(layout.width) * D;
     g_w_.resize(kd);
     g_b_.resize(layout.width);
@@ -105,7 +113,7 @@ void FusedCnfRk<Real>::theta_derivative(int stage, std::vector<double>& out) {
   std::vector<double>& total = cotangent_total_;
   total.assign(G, 0.0);
   for (std::size_t b = 0; b < blocks_; ++b) {
-    const double* sums = cotangent_sums_.data() + (b * tab_.stages + stage) * G;
+    const double* sums = cotangent_sums_.data() + (b * tab_->stages + stage) * G;
     for (std::size_t g = 0; g < G; ++g) total[g] += sums[g];
   }
   const HyperState& hs = hyper_[stage];
@@ -146,7 +154,7 @@ void FusedCnfRk<Real>::start(double t0, double t_end, double step_size) {
   ctl_.t_end = t_end;
   ctl_.dir = t_end > t0 ? 1.0 : -1.0;
   ctl_.status = kRunning;
-  const bool need_f0 = tab_.fsal || (tab_.adaptive && step_size == 0.0);
+  const bool need_f0 = tab_->fsal || (tab_->adaptive && step_size == 0.0);
   if (need_f0) {
     std::fill(job_.eval, job_.eval + kMaxStages, false);
     job_.eval[0] = true;
@@ -158,7 +166,7 @@ void FusedCnfRk<Real>::start(double t0, double t_end, double step_size) {
     if (adjoint_) theta_derivative(0, k_theta_[slot(0)]);
     ctl_.nfe = 1;
   }
-  if (tab_.adaptive && step_size == 0.0) {
+  if (tab_->adaptive && step_size == 0.0) {
     initial_step(t0);
   } else {
     ctl_.h = step_size;
@@ -217,21 +225,21 @@ void FusedCnfRk<Real>::initial_step(double t0) {
   if (adjoint_) theta_derivative(1, y_theta_[1]);
   ctl_.nfe += 1;
   hairer_end(ctl_, norm([](double, double f0, double f1) { return (f1 - f0) + 0.0 * f1; }),
-             tab_.order);
+             tab_->order);
 }
 
 template <class Real>
 void FusedCnfRk<Real>::attempt() {
   if (ctl_.status != kRunning) return;
   const StepGeometry g = step_geometry(ctl_);
-  const int S = tab_.stages;
+  const int S = tab_->stages;
   for (int s = 0; s < S; ++s) {
-    job_.eval[s] = !(s == 0 && tab_.fsal);
+    job_.eval[s] = !(s == 0 && tab_->fsal);
     job_.k[s] = k_[slot(s)].data();
-    if (job_.eval[s]) prepare_stage(s, s == 0 ? ctl_.t : stage_time(ctl_, g, tab_.c[s]));
-    for (int j = 0; j < s; ++j) job_.a[s][j] = Real(g.dt * tab_.a[s][j]);
-    job_.b[s] = Real(g.dt * tab_.b[s]);
-    job_.e[s] = Real(g.dt * tab_.e[s]);
+    if (job_.eval[s]) prepare_stage(s, s == 0 ? ctl_.t : stage_time(ctl_, g, tab_->c[s]));
+    for (int j = 0; j < s; ++j) job_.a[s][j] = Real(g.dt * tab_->a[s][j]);
+    job_.b[s] = Real(g.dt * tab_->b[s]);
+    job_.e[s] = Real(g.dt * tab_->e[s]);
   }
   job_.step = true;
   job_.y = y_[ctl_.buf].data();
@@ -251,8 +259,8 @@ void FusedCnfRk<Real>::attempt() {
     double c[kMaxStages], e[kMaxStages];
     for (int s = 0; s < S; ++s) {
       ks[s] = k_theta_[slot(s)].data();
-      c[s] = g.dt * tab_.b[s];
-      e[s] = g.dt * tab_.e[s];
+      c[s] = g.dt * tab_->b[s];
+      e[s] = g.dt * tab_->e[s];
     }
     std::vector<double>& err = theta_err_;
     err.resize(layout_.total);

@@ -25,7 +25,16 @@ class FusedCnfRk {
   /// augmented system [z, l, a_z, a_l, a_theta] integrated against the forward direction
   /// (parts [z, l], [a_z, a_l] and each tensor of a_theta unless `seminorm`).
   FusedCnfRk(const ParamLayout& layout, const double* theta, std::size_t n, bool adjoint,
-             bool seminorm, const Tableau& tableau, const ControlParams& params);
+             bool seminorm, const Tableau& tableau, const ControlParams& params) {
+    configure(layout, theta, n, adjoint, seminorm, tableau, params);
+  }
+  FusedCnfRk() = default;
+
+  /// Sets up a new solve as the constructor does, reusing this object's memory: a backend
+  /// keeps one per kind of solve, so a training iteration allocates nothing once warm. The
+  /// state is zero afterwards; `tableau` must outlive the solve.
+  void configure(const ParamLayout& layout, const double* theta, std::size_t n, bool adjoint,
+                 bool seminorm, const Tableau& tableau, const ControlParams& params);
 
   int rows() const { return job_.rows(); }
   /// Row r of the state (n values): fill them before start(), read them after a solve.
@@ -46,7 +55,7 @@ class FusedCnfRk {
   }
 
  private:
-  int slot(int stage) const { return stage_slot(stage, tab_.stages, ctl_.k0_slot); }
+  int slot(int stage) const { return stage_slot(stage, tab_->stages, ctl_.k0_slot); }
   void prepare_stage(int stage, double t);
   void run_job();
   void theta_derivative(int stage, std::vector<double>& out);
@@ -54,10 +63,10 @@ class FusedCnfRk {
   void initial_step(double t0);
 
   ParamLayout layout_;
-  const double* theta_;
-  std::size_t n_, stride_, blocks_;
-  bool adjoint_, seminorm_;
-  const Tableau& tab_;
+  const double* theta_ = nullptr;
+  std::size_t n_ = 0, stride_ = 0, blocks_ = 0;
+  bool adjoint_ = false, seminorm_ = false;
+  const Tableau* tab_ = nullptr;
   ControlParams params_;
   StepControl ctl_;
   BlockJob<Real> job_;
