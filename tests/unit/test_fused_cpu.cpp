@@ -194,23 +194,37 @@ INSTANTIATE_TEST_SUITE_P(AwkwardSizes, FusedCpu,
                                            Case{4, 5, 3, 19, cucnf::Method::rk4},
                                            Case{2, 9, 4, 77, cucnf::Method::heun_euler}));
 
-// Blocks are sized from n alone and summed in block order: 1, 2 and 3 threads give the same
-// bits, for a solve and for the adjoint's parameter cotangent.
+// Block sizes: one block below 2 x kBlockSamples, the demo's batch of 300 in two (one per core
+// of a 2-core machine), at most 64 blocks of at most 512 samples, always whole vectors.
+TEST(FusedCpuBlocks, SizesFollowTheBatch) {
+  EXPECT_EQ(block_size(1), 16u);
+  EXPECT_EQ(block_size(255), 256u);
+  EXPECT_EQ(block_size(300), 160u);
+  EXPECT_EQ(block_size(6007), 144u);  // 46 blocks of 128 -> 131 -> 144 (42 blocks)
+  EXPECT_EQ(block_size(100000), 512u);
+  for (std::size_t n : {1, 17, 300, 4095, 6007, 100000}) EXPECT_EQ(block_size(n) % 16, 0u) << n;
+}
+
+// Blocks are sized from n alone and summed in block order; stages and chunks of a_theta write
+// disjoint outputs: 1, 2 and 3 threads give the same bits, for a solve and for the adjoint's
+// parameter cotangent, at the demo's batch (2 blocks) and a larger one (42 blocks).
 TEST(FusedCpuThreads, ResultsAreIdenticalForAnyThreadCount) {
-  const Case c{2, 64, 32, 6007, cucnf::Method::dopri5};
-  const Problem p = problem(c);
-  const cucnf::SolverOptions o = options(c.method);
-  std::vector<Result> solves, adjoints;
-  for (int threads : {1, 2, 3}) {
-    set_cpu_threads(threads);
-    solves.push_back(fused_solve<float>(p.layout, p.theta, p.z, o));
-    adjoints.push_back(fused_adjoint<float>(p.layout, p.theta, p.adjoint_start, o));
-  }
-  set_cpu_threads(0);
-  for (std::size_t t = 1; t < solves.size(); ++t) {
-    EXPECT_EQ(solves[t].state, solves[0].state) << t + 1 << " threads";
-    EXPECT_EQ(adjoints[t].state, adjoints[0].state) << t + 1 << " threads";
-    expect_same_stats(adjoints[t].stats, adjoints[0].stats);
+  for (std::size_t n : {std::size_t(300), std::size_t(6007)}) {
+    const Case c{2, 64, 32, n, cucnf::Method::dopri5};
+    const Problem p = problem(c);
+    const cucnf::SolverOptions o = options(c.method);
+    std::vector<Result> solves, adjoints;
+    for (int threads : {1, 2, 3}) {
+      set_cpu_threads(threads);
+      solves.push_back(fused_solve<float>(p.layout, p.theta, p.z, o));
+      adjoints.push_back(fused_adjoint<float>(p.layout, p.theta, p.adjoint_start, o));
+    }
+    set_cpu_threads(0);
+    for (std::size_t t = 1; t < solves.size(); ++t) {
+      EXPECT_EQ(solves[t].state, solves[0].state) << t + 1 << " threads, n " << n;
+      EXPECT_EQ(adjoints[t].state, adjoints[0].state) << t + 1 << " threads, n " << n;
+      expect_same_stats(adjoints[t].stats, adjoints[0].stats);
+    }
   }
 }
 

@@ -16,9 +16,9 @@ namespace cucnf::detail {
 inline constexpr int kMaxFusedDim = 4;
 inline constexpr int kMaxRows = 2 * kMaxFusedDim + 2;
 
-/// Batches smaller than this run on the calling thread: a hand-off per attempt would cost more
-/// than the blocks' work (the demo's batch of 300: about 20 us of work an attempt).
-inline constexpr std::size_t kParallelSamples = 4096;
+/// Samples per block at least, below 64 blocks: a block of the seed's model is about 10 us of
+/// work a stage, against well under a microsecond to hand it to a polling worker.
+inline constexpr std::size_t kBlockSamples = 128;
 
 /// Samples per block: a multiple of every target's lane count (16 float32 lanes on AVX-512),
 /// chosen from n alone so that results do not depend on the number of threads.

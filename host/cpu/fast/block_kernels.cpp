@@ -220,15 +220,13 @@ const char* simd_target_name() {
 }
 
 std::size_t block_size(std::size_t n) {
-  // One thread below kParallelSamples: blocks as large as the cache allows, as each block ends
-  // with lane sums of the adjoint's cotangents (320 for the seed's model) that cost as much as
-  // 32 samples' work. Above: about 64 blocks for load balance, 32 to 512 samples each, a multiple
-  // of 16 lanes.
-  if (n < kParallelSamples)
-    return std::min<std::size_t>(512, std::max<std::size_t>(16, (n + 15) / 16 * 16));
-  const std::size_t want = (n + 63) / 64;
-  const std::size_t rounded = (want + 15) / 16 * 16;
-  return std::min<std::size_t>(512, std::max<std::size_t>(32, rounded));
+  // Blocks of about kBlockSamples or more, at most 64 of them (each block ends with lane sums of
+  // the adjoint's cotangents: 384 for the seed's model, about 32 samples' work), at most 512
+  // samples (a block's stage rows stay in L1), a multiple of 16 lanes. The demo's batch of 300
+  // is 2 blocks (160 + 140): one for each core of a 2-core machine.
+  const std::size_t blocks = std::clamp<std::size_t>(n / kBlockSamples, 1, 64);
+  const std::size_t rounded = ((n + blocks - 1) / blocks + 15) / 16 * 16;
+  return std::clamp<std::size_t>(rounded, 16, 512);
 }
 
 }  // namespace cucnf::detail

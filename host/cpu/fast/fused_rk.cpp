@@ -31,6 +31,7 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
   tab_ = &tableau;
   params_ = params;
   ctl_ = StepControl{};
+  transposed_.build(layout, theta);
   const std::size_t block = block_size(n);
   blocks_ = (n + block - 1) / block;
   stride_ = blocks_ * block;
@@ -70,9 +71,13 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
     k_theta_.resize(S);
     for (std::vector<double>& k : k_theta_) k.resize(layout.total);
     const std::size_t kd = std::size_t(layout.width) * D;
-    g_w_.resize(kd);
-    g_b_.resize(layout.width);
-    g_u_.resize(kd);
+    stage_scratch_.resize(S);
+    for (StageScratch& scratch : stage_scratch_) {
+      scratch.total.resize(cotangent_size(D, layout.width));
+      scratch.g_w.resize(kd);
+      scratch.g_b.resize(layout.width);
+      scratch.g_u.resize(kd);
+    }
     if (!seminorm)
       theta_parts_ = {std::size_t(layout.fc1_w), std::size_t(layout.fc1_b),
                       std::size_t(layout.fc2_w), std::size_t(layout.fc2_b),
@@ -85,7 +90,7 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
 template <class Real>
 void FusedCnfRk<Real>::prepare_stage(int stage, double t) {
   HyperState& hs = hyper_[stage];
-  hyper_forward_simd(layout_, theta_, t, hs);
+  hyper_forward_simd(layout_, theta_, transposed_, t, hs);
   const int K = layout_.width, KD = K * layout_.dim;
   Real* p = packed_[stage].data();
   for (int i = 0; i < KD; ++i) p[i] = Real(hs.p[layout_.p_w + i]);
@@ -97,10 +102,6 @@ void FusedCnfRk<Real>::prepare_stage(int stage, double t) {
 
 template <class Real>
 void FusedCnfRk<Real>::run_job() {
-  if (n_ < kParallelSamples) {
-    for (std::size_t b = 0; b < blocks_; ++b) run_block(job_, b);
-    return;
-  }
   parallel_blocks(blocks_, [this](std::size_t b) { run_block(job_, b); });
 }
 
@@ -110,8 +111,9 @@ template <class Real>
 void FusedCnfRk<Real>::theta_derivative(int stage, std::vector<double>& out) {
   const int K = layout_.width, D = layout_.dim, KD = K * D;
   const std::size_t G = cotangent_size(D, K);
-  std::vector<double>& total = cotangent_total_;
-  total.assign(G, 0.0);
+  StageScratch& scratch = stage_scratch_[stage];
+  std::vector<double>& total = scratch.total;
+  std::fill(total.begin(), total.end(), 0.0);
   for (std::size_t b = 0; b < blocks_; ++b) {
     const double* sums = cotangent_sums_.data() + (b * tab_->stages + stage) * G;
     for (std::size_t g = 0; g < G; ++g) total[g] += sums[g];
@@ -123,26 +125,25 @@ void FusedCnfRk<Real>::theta_derivative(int stage, std::vector<double>& out) {
   const double* ha = m + K;
   const double* ad = ha + KD;
   for (int k = 0; k < K; ++k) {
-    g_b_[k] = inv_k * m[k];
+    scratch.g_b[k] = inv_k * m[k];
     for (int j = 0; j < D; ++j) {
       const int i = k * D + j;
-      g_w_[i] = inv_k * (mz[i] - ad[k] * hs.u_tilde[i]);
-      g_u_[i] = inv_k * (ha[i] - ad[k] * hs.p[layout_.p_w + i]);
+      scratch.g_w[i] = inv_k * (mz[i] - ad[k] * hs.u_tilde[i]);
+      scratch.g_u[i] = inv_k * (ha[i] - ad[k] * hs.p[layout_.p_w + i]);
     }
   }
-  std::fill(out.begin(), out.end(), 0.0);
-  hyper_backward_simd(layout_, theta_, hs, g_w_.data(), g_b_.data(), g_u_.data(), -1.0, out.data(),
-                      scratch_);
+  hyper_backward_simd(layout_, theta_, hs, scratch.g_w.data(), scratch.g_b.data(),
+                      scratch.g_u.data(), -1.0, out.data(), scratch.hyper);
 }
 
 template <class Real>
-double FusedCnfRk<Real>::ratio_of_sums(const double* sample_sums,
-                                       const std::vector<double>& theta_sums) const {
+double FusedCnfRk<Real>::ratio_of_sums(const double* sample_sums, const double* theta_sums,
+                                       std::size_t parts) const {
   const std::size_t D = layout_.dim;
   const std::size_t counts[2] = {adjoint_ ? (D + 1) * n_ : D * n_, adjoint_ ? (D + 1) * n_ : n_};
   double norm = 0.0;
   for (int p = 0; p < 2; ++p) fold_part(sample_sums[p], counts[p], norm);
-  for (std::size_t p = 0; p < theta_sums.size(); ++p)
+  for (std::size_t p = 0; p < parts; ++p)
     fold_part(theta_sums[p], theta_parts_[p + 1] - theta_parts_[p], norm);
   return norm;
 }
@@ -174,13 +175,12 @@ void FusedCnfRk<Real>::start(double t0, double t_end, double step_size) {
   }
 }
 
-// Hairer's heuristic with the solve's own error norm, as CpuRk::initial_step (once per solve,
-// so the norms are plain loops).
+// Hairer's heuristic with the solve's own error norm, as CpuRk::initial_step (once per solve:
+// the samples' norms are plain loops; a_theta's, 16k values for the seed's model, in SIMD).
 template <class Real>
 void FusedCnfRk<Real>::initial_step(double t0) {
   const int R = rows();
   const double rtol = params_.rtol, atol = params_.atol;
-  const std::vector<double> no_theta;
   // A norm over the whole state of value(y0, f0, f1) / scale, scale = atol + rtol |y0|.
   auto norm = [&](auto value) {
     double sums[2] = {0.0, 0.0};
@@ -193,17 +193,22 @@ void FusedCnfRk<Real>::initial_step(double t0) {
         sums[job_.row_part[r]] += v * v;
       }
     }
-    std::vector<double> theta_sums;
-    for (std::size_t p = 0; p + 1 < theta_parts_.size(); ++p) {
-      double sum = 0.0;
-      for (std::size_t i = theta_parts_[p]; i < theta_parts_[p + 1]; ++i) {
-        const double v = value(y_theta_[0][i], k_theta_[slot(0)][i], y_theta_[1][i]) /
-                         (atol + std::fabs(y_theta_[0][i]) * rtol);
-        sum += v * v;
+    // a_theta: the values into scratch (an elementwise loop), then SIMD sums per tensor.
+    double theta_sums[kThetaParts] = {};
+    const std::size_t parts = theta_parts_.empty() ? 0 : theta_parts_.size() - 1;
+    if (parts) {
+      const double *y0 = y_theta_[0].data(), *f0 = k_theta_[slot(0)].data(),
+                   *f1 = y_theta_[1].data();
+      std::vector<double>& v = theta_err_;
+      v.resize(layout_.total);
+      for (std::size_t i = 0; i < v.size(); ++i) v[i] = value(y0[i], f0[i], f1[i]);
+      for (std::size_t p = 0; p < parts; ++p) {
+        const std::size_t at = theta_parts_[p];
+        theta_sums[p] =
+            scaled_sum_squares(v.data() + at, y0 + at, rtol, atol, theta_parts_[p + 1] - at);
       }
-      theta_sums.push_back(sum);
     }
-    return ratio_of_sums(sums, theta_sums);
+    return ratio_of_sums(sums, theta_sums, parts);
   };
   // The 0 * value terms turn an infinite derivative into NaN (see CpuRk::initial_step).
   const double d0 = norm([](double y0, double, double) { return y0; });
@@ -228,19 +233,30 @@ void FusedCnfRk<Real>::initial_step(double t0) {
              tab_->order);
 }
 
+// One attempt: the evaluated stages' hypernetworks, the blocks, and for the adjoint the stages'
+// parameter cotangents and the a_theta update, each spread over the pool (stages and chunks of
+// a_theta write disjoint outputs: the results do not depend on the threads).
 template <class Real>
 void FusedCnfRk<Real>::attempt() {
   if (ctl_.status != kRunning) return;
   const StepGeometry g = step_geometry(ctl_);
   const int S = tab_->stages;
+  int evaluated[kMaxStages];
+  double times[kMaxStages];
+  int count = 0;
   for (int s = 0; s < S; ++s) {
     job_.eval[s] = !(s == 0 && tab_->fsal);
     job_.k[s] = k_[slot(s)].data();
-    if (job_.eval[s]) prepare_stage(s, s == 0 ? ctl_.t : stage_time(ctl_, g, tab_->c[s]));
+    if (job_.eval[s]) {
+      evaluated[count] = s;
+      times[count++] = s == 0 ? ctl_.t : stage_time(ctl_, g, tab_->c[s]);
+    }
     for (int j = 0; j < s; ++j) job_.a[s][j] = Real(g.dt * tab_->a[s][j]);
     job_.b[s] = Real(g.dt * tab_->b[s]);
     job_.e[s] = Real(g.dt * tab_->e[s]);
   }
+  parallel_blocks(std::size_t(count),
+                  [&](std::size_t i) { prepare_stage(evaluated[i], times[i]); });
   job_.step = true;
   job_.y = y_[ctl_.buf].data();
   job_.y_new = y_[ctl_.buf ^ 1].data();
@@ -251,10 +267,12 @@ void FusedCnfRk<Real>::attempt() {
     sample_sums[0] += norm_sums_[2 * b];
     sample_sums[1] += norm_sums_[2 * b + 1];
   }
-  std::vector<double> theta_sums;
+  double theta_sums[kThetaParts] = {};
+  std::size_t parts = 0;
   if (adjoint_) {
-    for (int s = 0; s < S; ++s)
-      if (job_.eval[s]) theta_derivative(s, k_theta_[slot(s)]);
+    parallel_blocks(std::size_t(count), [&](std::size_t i) {
+      theta_derivative(evaluated[i], k_theta_[slot(evaluated[i])]);
+    });
     const double* ks[kMaxStages];
     double c[kMaxStages], e[kMaxStages];
     for (int s = 0; s < S; ++s) {
@@ -264,13 +282,21 @@ void FusedCnfRk<Real>::attempt() {
     }
     std::vector<double>& err = theta_err_;
     err.resize(layout_.total);
-    theta_step(y_theta_[ctl_.buf].data(), ks, c, e, S, params_.rtol, params_.atol, err.size(),
-               y_theta_[ctl_.buf ^ 1].data(), err.data());
-    for (std::size_t p = 0; p + 1 < theta_parts_.size(); ++p)
-      theta_sums.push_back(
-          sum_squares(err.data() + theta_parts_[p], theta_parts_[p + 1] - theta_parts_[p]));
+    const double* y = y_theta_[ctl_.buf].data();
+    double* y_new = y_theta_[ctl_.buf ^ 1].data();
+    const std::size_t total = err.size(), chunks = (total + kThetaChunk - 1) / kThetaChunk;
+    parallel_blocks(chunks, [&](std::size_t chunk) {
+      const std::size_t at = chunk * kThetaChunk, n = std::min(kThetaChunk, total - at);
+      const double* k_at[kMaxStages];
+      for (int s = 0; s < S; ++s) k_at[s] = ks[s] + at;
+      theta_step(y + at, k_at, c, e, S, params_.rtol, params_.atol, n, y_new + at, err.data() + at);
+    });
+    parts = theta_parts_.empty() ? 0 : theta_parts_.size() - 1;
+    for (std::size_t p = 0; p < parts; ++p)
+      theta_sums[p] =
+          sum_squares(err.data() + theta_parts_[p], theta_parts_[p + 1] - theta_parts_[p]);
   }
-  control_update(ctl_, params_, ratio_of_sums(sample_sums, theta_sums));
+  control_update(ctl_, params_, ratio_of_sums(sample_sums, theta_sums, parts));
 }
 
 template class FusedCnfRk<float>;

@@ -14,6 +14,7 @@
 #include "core/step_control.hpp"
 #include "core/tableau.hpp"
 #include "cpu/fast/block_job.hpp"
+#include "cpu/fast/hyper_simd.hpp"
 #include "cpu/hypernet.hpp"
 
 namespace cucnf::detail {
@@ -59,7 +60,8 @@ class FusedCnfRk {
   void prepare_stage(int stage, double t);
   void run_job();
   void theta_derivative(int stage, std::vector<double>& out);
-  double ratio_of_sums(const double* sample_sums, const std::vector<double>& theta_sums) const;
+  double ratio_of_sums(const double* sample_sums, const double* theta_sums,
+                       std::size_t parts) const;
   void initial_step(double t0);
 
   ParamLayout layout_;
@@ -72,15 +74,23 @@ class FusedCnfRk {
   BlockJob<Real> job_;
   std::vector<Real> y_[2];
   std::vector<std::vector<Real>> k_;
+  HyperTransposed transposed_;             // the hypernetwork's weights for its SIMD forward
   std::vector<HyperState> hyper_;          // per stage
   std::vector<std::vector<Real>> packed_;  // per stage
   std::vector<double> norm_sums_, cotangent_sums_;
   // Adjoint: a_theta and its stage derivatives (by slot), the batch sums of one stage.
   std::vector<double> y_theta_[2];
   std::vector<std::vector<double>> k_theta_;
-  std::vector<double> g_w_, g_b_, g_u_, cotangent_total_, theta_err_;
-  HyperBackwardScratch scratch_;
-  std::vector<std::size_t> theta_parts_;  // tensor boundaries of a_theta (offsets)
+  std::vector<double> theta_err_;
+  // A stage's parameter cotangent (theta_derivative), one per stage so that stages run at once.
+  struct StageScratch {
+    std::vector<double> total, g_w, g_b, g_u;
+    HyperBackwardScratch hyper;
+  };
+  std::vector<StageScratch> stage_scratch_;
+  static constexpr std::size_t kThetaParts = 6;     // tensors of a_theta
+  static constexpr std::size_t kThetaChunk = 4096;  // a_theta values per task of the update
+  std::vector<std::size_t> theta_parts_;            // tensor boundaries of a_theta (offsets)
   std::function<void(std::size_t)> on_output_;
 };
 

@@ -3,6 +3,7 @@
 // products are serial sums. One call per stage, so this is the fast path's serial part.
 //
 //   forward:  x1 = tanh(fc1 t), x2 = tanh(fc2 x1), p = fc3 x2, u~ = U sigmoid(G), s_k = u~_k . w_k
+//             (fc2 and fc3 from transposed copies: lanes along the outputs)
 //   backward: the chain rule through the same layers, rows of fc3 and fc2 as vector updates.
 // Mapping: lanes run along the hidden width H (the inner index of every weight row); each dot
 // product is summed in a fixed order, so results do not depend on threads.
@@ -47,22 +48,93 @@ void axpy(double alpha, const double* x, double* y, int n) {
   for (; i < n; ++i) y[i] += alpha * x[i];
 }
 
-void HyperForward(const ParamLayout& l, const double* theta, double t, HyperState& out) {
+// y = alpha x
+void scaled(double alpha, const double* x, double* y, int n) {
+  const hn::ScalableTag<double> d;
+  const int N = int(hn::Lanes(d));
+  const auto va = hn::Set(d, alpha);
+  int i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(hn::Mul(va, hn::LoadU(d, x + i)), d, y + i);
+  for (; i < n; ++i) y[i] = alpha * x[i];
+}
+
+// out = bias + W in for a layer of `outs` outputs, W given transposed (wt: ins x outs, row j is
+// column j of W), so that lanes run along the outputs: no horizontal sums. Four vectors of
+// outputs at a time keep four independent FMA chains in flight.
+void AffineTransposed(const double* wt, const double* bias, const double* in, int ins, int outs,
+                      double* out) {
+  const hn::ScalableTag<double> d;
+  const int N = int(hn::Lanes(d));
+  int o = 0;
+  for (; o + 4 * N <= outs; o += 4 * N) {
+    auto a0 = hn::LoadU(d, bias + o), a1 = hn::LoadU(d, bias + o + N);
+    auto a2 = hn::LoadU(d, bias + o + 2 * N), a3 = hn::LoadU(d, bias + o + 3 * N);
+    for (int j = 0; j < ins; ++j) {
+      const auto x = hn::Set(d, in[j]);
+      const double* row = wt + std::size_t(j) * outs + o;
+      a0 = hn::MulAdd(x, hn::LoadU(d, row), a0);
+      a1 = hn::MulAdd(x, hn::LoadU(d, row + N), a1);
+      a2 = hn::MulAdd(x, hn::LoadU(d, row + 2 * N), a2);
+      a3 = hn::MulAdd(x, hn::LoadU(d, row + 3 * N), a3);
+    }
+    hn::StoreU(a0, d, out + o);
+    hn::StoreU(a1, d, out + o + N);
+    hn::StoreU(a2, d, out + o + 2 * N);
+    hn::StoreU(a3, d, out + o + 3 * N);
+  }
+  for (; o + N <= outs; o += N) {
+    auto a = hn::LoadU(d, bias + o);
+    for (int j = 0; j < ins; ++j)
+      a = hn::MulAdd(hn::Set(d, in[j]), hn::LoadU(d, wt + std::size_t(j) * outs + o), a);
+    hn::StoreU(a, d, out + o);
+  }
+  for (; o < outs; ++o) {
+    double a = bias[o];
+    for (int j = 0; j < ins; ++j) a += wt[std::size_t(j) * outs + o] * in[j];
+    out[o] = a;
+  }
+}
+
+void TanhInPlace(double* x, int n) {
+  const hn::ScalableTag<double> d;
+  const int N = int(hn::Lanes(d));
+  int i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(hn::Tanh(d, hn::LoadU(d, x + i)), d, x + i);
+  for (; i < n; ++i) x[i] = std::tanh(x[i]);
+}
+
+void HyperForward(const ParamLayout& l, const double* theta, const HyperTransposed& wt, double t,
+                  HyperState& out) {
   const int H = l.hidden, P = l.outputs, K = l.width, D = l.dim, KD = K * D;
   out.t = t;
   out.resize(l);
-  for (int o = 0; o < H; ++o) out.x1[o] = std::tanh(theta[l.fc1_w + o] * t + theta[l.fc1_b + o]);
-  for (int o = 0; o < H; ++o)
-    out.x2[o] = std::tanh(theta[l.fc2_b + o] + dot(theta + l.fc2_w + o * H, out.x1.data(), H));
-  for (int o = 0; o < P; ++o)
-    out.p[o] = theta[l.fc3_b + o] + dot(theta + l.fc3_w + o * H, out.x2.data(), H);
-  for (int i = 0; i < KD; ++i) {
+  const double time = t;
+  AffineTransposed(theta + l.fc1_w, theta + l.fc1_b, &time, 1, H, out.x1.data());
+  TanhInPlace(out.x1.data(), H);
+  AffineTransposed(wt.fc2.data(), theta + l.fc2_b, out.x1.data(), H, H, out.x2.data());
+  TanhInPlace(out.x2.data(), H);
+  AffineTransposed(wt.fc3.data(), theta + l.fc3_b, out.x2.data(), H, P, out.p.data());
+  // sigmoid(G) = 1 / (1 + exp(-G)), u~ = U sigmoid(G)
+  const hn::ScalableTag<double> d;
+  const int N = int(hn::Lanes(d));
+  const auto one = hn::Set(d, 1.0);
+  int i = 0;
+  for (; i + N <= KD; i += N) {
+    const auto sg =
+        hn::Div(one, hn::Add(one, hn::Exp(d, hn::Neg(hn::LoadU(d, out.p.data() + l.p_g + i)))));
+    hn::StoreU(sg, d, out.sig_g.data() + i);
+    hn::StoreU(hn::Mul(hn::LoadU(d, out.p.data() + l.p_u + i), sg), d, out.u_tilde.data() + i);
+  }
+  for (; i < KD; ++i) {
     const double sg = 1.0 / (1.0 + std::exp(-out.p[l.p_g + i]));
     out.sig_g[i] = sg;
     out.u_tilde[i] = out.p[l.p_u + i] * sg;
   }
-  for (int k = 0; k < K; ++k)
-    out.s[k] = dot(out.u_tilde.data() + k * D, out.p.data() + l.p_w + k * D, D);
+  for (int k = 0; k < K; ++k) {
+    double s = 0.0;
+    for (int j = 0; j < D; ++j) s += out.u_tilde[k * D + j] * out.p[l.p_w + k * D + j];
+    out.s[k] = s;
+  }
 }
 
 void HyperBackward(const ParamLayout& l, const double* theta, const HyperState& state,
@@ -75,22 +147,22 @@ void HyperBackward(const ParamLayout& l, const double* theta, const HyperState& 
   g2.assign(H, 0.0);
   for (int o = 0; o < P; ++o) {
     const double g = gp[o];
-    axpy(scale * g, state.x2.data(), grad_theta + l.fc3_w + o * H, H);
+    scaled(scale * g, state.x2.data(), grad_theta + l.fc3_w + o * H, H);
     axpy(g, theta + l.fc3_w + o * H, g2.data(), H);
-    grad_theta[l.fc3_b + o] += scale * g;
+    grad_theta[l.fc3_b + o] = scale * g;
   }
   std::vector<double>& g1 = scratch.g1;
   g1.assign(H, 0.0);
   for (int o = 0; o < H; ++o) {
     const double g = g2[o] * (1.0 - state.x2[o] * state.x2[o]);
-    axpy(scale * g, state.x1.data(), grad_theta + l.fc2_w + o * H, H);
+    scaled(scale * g, state.x1.data(), grad_theta + l.fc2_w + o * H, H);
     axpy(g, theta + l.fc2_w + o * H, g1.data(), H);
-    grad_theta[l.fc2_b + o] += scale * g;
+    grad_theta[l.fc2_b + o] = scale * g;
   }
   for (int o = 0; o < H; ++o) {
     const double g = g1[o] * (1.0 - state.x1[o] * state.x1[o]);
-    grad_theta[l.fc1_w + o] += scale * g * state.t;
-    grad_theta[l.fc1_b + o] += scale * g;
+    grad_theta[l.fc1_w + o] = scale * g * state.t;
+    grad_theta[l.fc1_b + o] = scale * g;
   }
 }
 
@@ -130,6 +202,25 @@ double SumSquares(const double* x, std::size_t n) {
   return dot(x, x, int(n));
 }
 
+// sum_i (v_i / (atol + rtol |y_i|))^2
+double ScaledSumSquares(const double* v, const double* y, double rtol, double atol, std::size_t n) {
+  const hn::ScalableTag<double> d;
+  const std::size_t N = hn::Lanes(d);
+  const auto vr = hn::Set(d, rtol), va = hn::Set(d, atol);
+  auto acc = hn::Zero(d);
+  std::size_t i = 0;
+  for (; i + N <= n; i += N) {
+    const auto q = hn::Div(hn::LoadU(d, v + i), hn::MulAdd(vr, hn::Abs(hn::LoadU(d, y + i)), va));
+    acc = hn::MulAdd(q, q, acc);
+  }
+  double sum = hn::GetLane(hn::SumOfLanes(d, acc));
+  for (; i < n; ++i) {
+    const double q = v[i] / (atol + rtol * std::fabs(y[i]));
+    sum += q * q;
+  }
+  return sum;
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace cucnf::detail
 HWY_AFTER_NAMESPACE();
@@ -141,13 +232,30 @@ HWY_EXPORT(HyperForward);
 HWY_EXPORT(HyperBackward);
 HWY_EXPORT(ThetaStep);
 HWY_EXPORT(SumSquares);
+HWY_EXPORT(ScaledSumSquares);
+
+double scaled_sum_squares(const double* v, const double* y, double rtol, double atol,
+                          std::size_t n) {
+  return HWY_DYNAMIC_DISPATCH(ScaledSumSquares)(v, y, rtol, atol, n);
+}
 
 double sum_squares(const double* x, std::size_t n) {
   return HWY_DYNAMIC_DISPATCH(SumSquares)(x, n);
 }
 
-void hyper_forward_simd(const ParamLayout& l, const double* theta, double t, HyperState& out) {
-  HWY_DYNAMIC_DISPATCH(HyperForward)(l, theta, t, out);
+void HyperTransposed::build(const ParamLayout& l, const double* theta) {
+  const std::size_t H = l.hidden, P = l.outputs;
+  fc2.resize(H * H);
+  fc3.resize(H * P);
+  for (std::size_t o = 0; o < H; ++o)
+    for (std::size_t j = 0; j < H; ++j) fc2[j * H + o] = theta[l.fc2_w + o * H + j];
+  for (std::size_t o = 0; o < P; ++o)
+    for (std::size_t j = 0; j < H; ++j) fc3[j * P + o] = theta[l.fc3_w + o * H + j];
+}
+
+void hyper_forward_simd(const ParamLayout& l, const double* theta, const HyperTransposed& wt,
+                        double t, HyperState& out) {
+  HWY_DYNAMIC_DISPATCH(HyperForward)(l, theta, wt, t, out);
 }
 
 void hyper_backward_simd(const ParamLayout& l, const double* theta, const HyperState& state,

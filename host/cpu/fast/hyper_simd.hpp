@@ -4,15 +4,25 @@
 #pragma once
 
 #include <cstddef>
+#include <vector>
 
 #include "cpu/hypernet.hpp"
 
 namespace cucnf::detail {
 
-/// As hyper_forward.
-void hyper_forward_simd(const ParamLayout& l, const double* theta, double t, HyperState& out);
+/// fc2's and fc3's weights transposed (input-major), as the SIMD forward pass reads them: built
+/// once per solve, as the parameters are fixed during one.
+struct HyperTransposed {
+  std::vector<double> fc2, fc3;
+  void build(const ParamLayout& l, const double* theta);
+};
 
-/// As hyper_backward.
+/// As hyper_forward; `wt` was built from the same theta.
+void hyper_forward_simd(const ParamLayout& l, const double* theta, const HyperTransposed& wt,
+                        double t, HyperState& out);
+
+/// As hyper_backward, but sets grad_theta to scale * dL/dtheta (every entry is written) rather
+/// than adding to it: a stage's parameter derivative needs no zeroed array first.
 void hyper_backward_simd(const ParamLayout& l, const double* theta, const HyperState& state,
                          const double* g_w, const double* g_b, const double* g_u_tilde,
                          double scale, double* grad_theta, HyperBackwardScratch& scratch);
@@ -24,5 +34,9 @@ void theta_step(const double* y, const double* const* k, const double* c, const 
 
 /// sum_i x_i^2 (in a fixed order).
 double sum_squares(const double* x, std::size_t n);
+
+/// sum_i (v_i / (atol + rtol |y_i|))^2 (in a fixed order): the initial step's norms.
+double scaled_sum_squares(const double* v, const double* y, double rtol, double atol,
+                          std::size_t n);
 
 }  // namespace cucnf::detail
