@@ -69,7 +69,12 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
     y_theta_[0].assign(layout.total, 0.0);
     y_theta_[1].assign(layout.total, 0.0);
     k_theta_.resize(S);
-    for (std::vector<double>& k : k_theta_) k.resize(layout.total);
+    for (ThetaDerivative* k = k_theta_.data(); k <= k_theta_.data() + S; ++k) {
+      ThetaDerivative& kt = k < k_theta_.data() + S ? *k : probe_theta_;
+      kt.dense.resize(layout.total);
+      kt.gp.resize(layout.outputs);
+      kt.x2.resize(layout.hidden);
+    }
     const std::size_t kd = std::size_t(layout.width) * D;
     stage_scratch_.resize(S);
     for (StageScratch& scratch : stage_scratch_) {
@@ -108,7 +113,7 @@ void FusedCnfRk<Real>::run_job() {
 // da_theta/dt at a stage: the blocks' sums added in block order, the terms of planar_vjp that
 // only scale a parameter, then minus the hypernetwork's backward pass.
 template <class Real>
-void FusedCnfRk<Real>::theta_derivative(int stage, std::vector<double>& out) {
+void FusedCnfRk<Real>::theta_derivative(int stage, ThetaDerivative& out) {
   const int K = layout_.width, D = layout_.dim, KD = K * D;
   const std::size_t G = cotangent_size(D, K);
   StageScratch& scratch = stage_scratch_[stage];
@@ -133,7 +138,17 @@ void FusedCnfRk<Real>::theta_derivative(int stage, std::vector<double>& out) {
     }
   }
   hyper_backward_simd(layout_, theta_, hs, scratch.g_w.data(), scratch.g_b.data(),
-                      scratch.g_u.data(), -1.0, out.data(), scratch.hyper);
+                      scratch.g_u.data(), -1.0, out.dense.data(), scratch.hyper);
+  std::copy(scratch.hyper.gp.begin(), scratch.hyper.gp.end(), out.gp.begin());
+  std::copy(hs.x2.begin(), hs.x2.end(), out.x2.begin());
+}
+
+// Writes the fc3 weight's derivative -gp x2^T into `dense` (the initial step's norms read it).
+template <class Real>
+void FusedCnfRk<Real>::expand_fc3(ThetaDerivative& k) const {
+  const int H = layout_.hidden;
+  for (int o = 0; o < layout_.outputs; ++o)
+    for (int j = 0; j < H; ++j) k.dense[layout_.fc3_w + o * H + j] = -1.0 * k.gp[o] * k.x2[j];
 }
 
 template <class Real>
@@ -197,8 +212,8 @@ void FusedCnfRk<Real>::initial_step(double t0) {
     double theta_sums[kThetaParts] = {};
     const std::size_t parts = theta_parts_.empty() ? 0 : theta_parts_.size() - 1;
     if (parts) {
-      const double *y0 = y_theta_[0].data(), *f0 = k_theta_[slot(0)].data(),
-                   *f1 = y_theta_[1].data();
+      const double *y0 = y_theta_[0].data(), *f0 = k_theta_[slot(0)].dense.data(),
+                   *f1 = probe_theta_.dense.data();
       std::vector<double>& v = theta_err_;
       v.resize(layout_.total);
       for (std::size_t i = 0; i < v.size(); ++i) v[i] = value(y0[i], f0[i], f1[i]);
@@ -210,6 +225,7 @@ void FusedCnfRk<Real>::initial_step(double t0) {
     }
     return ratio_of_sums(sums, theta_sums, parts);
   };
+  if (adjoint_) expand_fc3(k_theta_[slot(0)]);
   // The 0 * value terms turn an infinite derivative into NaN (see CpuRk::initial_step).
   const double d0 = norm([](double y0, double, double) { return y0; });
   const double d1 = norm([](double, double f0, double) { return f0 + 0.0 * f0; });
@@ -227,7 +243,10 @@ void FusedCnfRk<Real>::initial_step(double t0) {
   const double t1 = t0 + ctl_.dir * h0;
   prepare_stage(1, t1);
   run_job();
-  if (adjoint_) theta_derivative(1, y_theta_[1]);
+  if (adjoint_) {
+    theta_derivative(1, probe_theta_);
+    expand_fc3(probe_theta_);
+  }
   ctl_.nfe += 1;
   hairer_end(ctl_, norm([](double, double f0, double f1) { return (f1 - f0) + 0.0 * f1; }),
              tab_->order);
@@ -273,28 +292,39 @@ void FusedCnfRk<Real>::attempt() {
     parallel_blocks(std::size_t(count), [&](std::size_t i) {
       theta_derivative(evaluated[i], k_theta_[slot(evaluated[i])]);
     });
-    const double* ks[kMaxStages];
-    double c[kMaxStages], e[kMaxStages];
+    // The dense tensors by chunks, fc3's weight from its factors (scale -1 folded into c, e).
+    const double *ks[kMaxStages], *gp[kMaxStages], *x2[kMaxStages];
+    double c[kMaxStages], e[kMaxStages], c_fc3[kMaxStages], e_fc3[kMaxStages];
     for (int s = 0; s < S; ++s) {
-      ks[s] = k_theta_[slot(s)].data();
+      const ThetaDerivative& k = k_theta_[slot(s)];
+      ks[s] = k.dense.data();
+      gp[s] = k.gp.data();
+      x2[s] = k.x2.data();
       c[s] = g.dt * tab_->b[s];
       e[s] = g.dt * tab_->e[s];
+      c_fc3[s] = -c[s];
+      e_fc3[s] = -e[s];
     }
     std::vector<double>& err = theta_err_;
     err.resize(layout_.total);
     const double* y = y_theta_[ctl_.buf].data();
     double* y_new = y_theta_[ctl_.buf ^ 1].data();
-    const std::size_t total = err.size(), chunks = (total + kThetaChunk - 1) / kThetaChunk;
-    parallel_blocks(chunks, [&](std::size_t chunk) {
-      const std::size_t at = chunk * kThetaChunk, n = std::min(kThetaChunk, total - at);
+    const std::size_t fc3_w = layout_.fc3_w, fc3_b = layout_.fc3_b, total = layout_.total;
+    auto dense_step = [&](std::size_t at, std::size_t n) {
       const double* k_at[kMaxStages];
       for (int s = 0; s < S; ++s) k_at[s] = ks[s] + at;
       theta_step(y + at, k_at, c, e, S, params_.rtol, params_.atol, n, y_new + at, err.data() + at);
-    });
+    };
+    dense_step(0, fc3_w);
+    dense_step(fc3_b, total - fc3_b);
+    const double fc3_sum =
+        theta_step_rank_one(y + fc3_w, gp, x2, c_fc3, e_fc3, S, params_.rtol, params_.atol,
+                            layout_.outputs, layout_.hidden, y_new + fc3_w);
     parts = theta_parts_.empty() ? 0 : theta_parts_.size() - 1;
     for (std::size_t p = 0; p < parts; ++p)
-      theta_sums[p] =
-          sum_squares(err.data() + theta_parts_[p], theta_parts_[p + 1] - theta_parts_[p]);
+      theta_sums[p] = theta_parts_[p] == fc3_w ? fc3_sum
+                                               : sum_squares(err.data() + theta_parts_[p],
+                                                             theta_parts_[p + 1] - theta_parts_[p]);
   }
   control_update(ctl_, params_, ratio_of_sums(sample_sums, theta_sums, parts));
 }

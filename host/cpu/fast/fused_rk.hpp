@@ -59,7 +59,9 @@ class FusedCnfRk {
   int slot(int stage) const { return stage_slot(stage, tab_->stages, ctl_.k0_slot); }
   void prepare_stage(int stage, double t);
   void run_job();
-  void theta_derivative(int stage, std::vector<double>& out);
+  struct ThetaDerivative;
+  void theta_derivative(int stage, ThetaDerivative& out);
+  void expand_fc3(ThetaDerivative& k) const;
   double ratio_of_sums(const double* sample_sums, const double* theta_sums,
                        std::size_t parts) const;
   void initial_step(double t0);
@@ -78,9 +80,19 @@ class FusedCnfRk {
   std::vector<HyperState> hyper_;          // per stage
   std::vector<std::vector<Real>> packed_;  // per stage
   std::vector<double> norm_sums_, cotangent_sums_;
-  // Adjoint: a_theta and its stage derivatives (by slot), the batch sums of one stage.
+  // Adjoint: a_theta and its stage derivatives (by slot, and the initial step's probe). A
+  // derivative keeps every tensor but fc3's weight in `dense`; that one is the outer product
+  // -gp x2^T (P x H, 90% of the parameters), kept as its factors: no stage writes or reads
+  // P x H values but the update itself (theta_step_rank_one).
+  struct ThetaDerivative {
+    std::vector<double>
+        dense;               // layout_.total values; the fc3 weight's region only after expand_fc3
+    std::vector<double> gp;  // P: the hypernetwork's output cotangent
+    std::vector<double> x2;  // H: its last hidden layer
+  };
   std::vector<double> y_theta_[2];
-  std::vector<std::vector<double>> k_theta_;
+  std::vector<ThetaDerivative> k_theta_;
+  ThetaDerivative probe_theta_;
   std::vector<double> theta_err_;
   // A stage's parameter cotangent (theta_derivative), one per stage so that stages run at once.
   struct StageScratch {
@@ -88,9 +100,8 @@ class FusedCnfRk {
     HyperBackwardScratch hyper;
   };
   std::vector<StageScratch> stage_scratch_;
-  static constexpr std::size_t kThetaParts = 6;     // tensors of a_theta
-  static constexpr std::size_t kThetaChunk = 4096;  // a_theta values per task of the update
-  std::vector<std::size_t> theta_parts_;            // tensor boundaries of a_theta (offsets)
+  static constexpr std::size_t kThetaParts = 6;  // tensors of a_theta
+  std::vector<std::size_t> theta_parts_;         // tensor boundaries of a_theta (offsets)
   std::function<void(std::size_t)> on_output_;
 };
 

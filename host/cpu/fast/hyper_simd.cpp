@@ -9,6 +9,7 @@
 // product is summed in a fixed order, so results do not depend on threads.
 #include <cmath>
 
+#include "core/tableau.hpp"
 #include "cpu/fast/hyper_simd.hpp"
 
 #ifndef HWY_DISABLED_TARGETS
@@ -137,6 +138,34 @@ void HyperForward(const ParamLayout& l, const double* theta, const HyperTranspos
   }
 }
 
+// out = W^T v for W of rows x cols (row-major): lanes along the columns, four vectors of them
+// accumulated in registers over the rows.
+void TransposedTimes(const double* w, const double* v, int rows, int cols, double* out) {
+  const hn::ScalableTag<double> d;
+  const int N = int(hn::Lanes(d));
+  int j = 0;
+  for (; j + 4 * N <= cols; j += 4 * N) {
+    auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+    for (int o = 0; o < rows; ++o) {
+      const auto g = hn::Set(d, v[o]);
+      const double* row = w + std::size_t(o) * cols + j;
+      a0 = hn::MulAdd(g, hn::LoadU(d, row), a0);
+      a1 = hn::MulAdd(g, hn::LoadU(d, row + N), a1);
+      a2 = hn::MulAdd(g, hn::LoadU(d, row + 2 * N), a2);
+      a3 = hn::MulAdd(g, hn::LoadU(d, row + 3 * N), a3);
+    }
+    hn::StoreU(a0, d, out + j);
+    hn::StoreU(a1, d, out + j + N);
+    hn::StoreU(a2, d, out + j + 2 * N);
+    hn::StoreU(a3, d, out + j + 3 * N);
+  }
+  for (; j < cols; ++j) {
+    double a = 0.0;
+    for (int o = 0; o < rows; ++o) a += w[std::size_t(o) * cols + j] * v[o];
+    out[j] = a;
+  }
+}
+
 void HyperBackward(const ParamLayout& l, const double* theta, const HyperState& state,
                    const double* g_w, const double* g_b, const double* g_u_tilde, double scale,
                    double* grad_theta, HyperBackwardScratch& scratch) {
@@ -144,13 +173,9 @@ void HyperBackward(const ParamLayout& l, const double* theta, const HyperState& 
   std::vector<double>& gp = scratch.gp;
   hyper_output_cotangent(l, state, g_w, g_b, g_u_tilde, gp);
   std::vector<double>& g2 = scratch.g2;
-  g2.assign(H, 0.0);
-  for (int o = 0; o < P; ++o) {
-    const double g = gp[o];
-    scaled(scale * g, state.x2.data(), grad_theta + l.fc3_w + o * H, H);
-    axpy(g, theta + l.fc3_w + o * H, g2.data(), H);
-    grad_theta[l.fc3_b + o] = scale * g;
-  }
+  g2.resize(H);
+  TransposedTimes(theta + l.fc3_w, gp.data(), P, H, g2.data());
+  for (int o = 0; o < P; ++o) grad_theta[l.fc3_b + o] = scale * gp[o];
   std::vector<double>& g1 = scratch.g1;
   g1.assign(H, 0.0);
   for (int o = 0; o < H; ++o) {
@@ -198,6 +223,57 @@ void ThetaStep(const double* y, const double* const* k, const double* c, const d
   }
 }
 
+// The fc3-weight block of ThetaStep, from rank-one stage derivatives k_s = gp_s x2_s^T (rows x
+// cols): y_new = y + sum_s c_s k_s; returns sum_i (err_i / tol_i)^2 with err = sum_s e_s k_s,
+// tol = atol + rtol max(|y|, |y_new|), NaN where y_new is not finite (as ThetaStep).
+double ThetaStepRankOne(const double* y, const double* const* gp, const double* const* x2,
+                        const double* c, const double* e, int stages, double rtol, double atol,
+                        int rows, int cols, double* y_new) {
+  const hn::ScalableTag<double> d;
+  const int N = int(hn::Lanes(d));
+  const auto vr = hn::Set(d, rtol), va = hn::Set(d, atol);
+  auto acc = hn::Zero(d);
+  double tail = 0.0;
+  for (int o = 0; o < rows; ++o) {
+    double alpha[kMaxStages], beta[kMaxStages];
+    const double* x[kMaxStages];
+    int used = 0;
+    for (int s = 0; s < stages; ++s) {
+      if (c[s] == 0.0 && e[s] == 0.0) continue;
+      alpha[used] = c[s] * gp[s][o];
+      beta[used] = e[s] * gp[s][o];
+      x[used++] = x2[s];
+    }
+    const double* yr = y + std::size_t(o) * cols;
+    double* nr = y_new + std::size_t(o) * cols;
+    int j = 0;
+    for (; j + N <= cols; j += N) {
+      const auto yv = hn::LoadU(d, yr + j);
+      auto yn = yv, ev = hn::Zero(d);
+      for (int u = 0; u < used; ++u) {
+        const auto xv = hn::LoadU(d, x[u] + j);
+        yn = hn::MulAdd(hn::Set(d, alpha[u]), xv, yn);
+        ev = hn::MulAdd(hn::Set(d, beta[u]), xv, ev);
+      }
+      hn::StoreU(yn, d, nr + j);
+      const auto tol = hn::MulAdd(vr, hn::Max(hn::Abs(yv), hn::Abs(yn)), va);
+      const auto q = hn::MulAdd(hn::Zero(d), yn, hn::Div(ev, tol));
+      acc = hn::MulAdd(q, q, acc);
+    }
+    for (; j < cols; ++j) {
+      double yn = yr[j], ev = 0.0;
+      for (int u = 0; u < used; ++u) {
+        yn += alpha[u] * x[u][j];
+        ev += beta[u] * x[u][j];
+      }
+      nr[j] = yn;
+      const double q = ev / (atol + rtol * std::fmax(std::fabs(yr[j]), std::fabs(yn))) + 0.0 * yn;
+      tail += q * q;
+    }
+  }
+  return hn::GetLane(hn::SumOfLanes(d, acc)) + tail;
+}
+
 double SumSquares(const double* x, std::size_t n) {
   return dot(x, x, int(n));
 }
@@ -233,6 +309,14 @@ HWY_EXPORT(HyperBackward);
 HWY_EXPORT(ThetaStep);
 HWY_EXPORT(SumSquares);
 HWY_EXPORT(ScaledSumSquares);
+HWY_EXPORT(ThetaStepRankOne);
+
+double theta_step_rank_one(const double* y, const double* const* gp, const double* const* x2,
+                           const double* c, const double* e, int stages, double rtol, double atol,
+                           int rows, int cols, double* y_new) {
+  return HWY_DYNAMIC_DISPATCH(ThetaStepRankOne)(y, gp, x2, c, e, stages, rtol, atol, rows, cols,
+                                                y_new);
+}
 
 double scaled_sum_squares(const double* v, const double* y, double rtol, double atol,
                           std::size_t n) {

@@ -21,8 +21,10 @@ struct HyperTransposed {
 void hyper_forward_simd(const ParamLayout& l, const double* theta, const HyperTransposed& wt,
                         double t, HyperState& out);
 
-/// As hyper_backward, but sets grad_theta to scale * dL/dtheta (every entry is written) rather
-/// than adding to it: a stage's parameter derivative needs no zeroed array first.
+/// As hyper_backward, but sets grad_theta to scale * dL/dtheta rather than adding to it, for
+/// every tensor but fc3's weight: its derivative is the outer product scale * gp x2^T of
+/// scratch.gp (the output cotangent, left there) and state.x2, which the caller keeps as its
+/// two factors (theta_step_rank_one) instead of P x H values; that region is not written.
 void hyper_backward_simd(const ParamLayout& l, const double* theta, const HyperState& state,
                          const double* g_w, const double* g_b, const double* g_u_tilde,
                          double scale, double* grad_theta, HyperBackwardScratch& scratch);
@@ -31,6 +33,12 @@ void hyper_backward_simd(const ParamLayout& l, const double* theta, const HyperS
 /// (atol + rtol max(|y_i|, |y_new_i|)) (NaN where y_new_i is not finite), over n values.
 void theta_step(const double* y, const double* const* k, const double* c, const double* e,
                 int stages, double rtol, double atol, std::size_t n, double* y_new, double* err);
+
+/// theta_step for a block of `rows` x `cols` values (fc3's weight) whose stage derivatives
+/// are outer products gp_s x2_s^T: writes y_new and returns the sum of err_i^2.
+double theta_step_rank_one(const double* y, const double* const* gp, const double* const* x2,
+                           const double* c, const double* e, int stages, double rtol, double atol,
+                           int rows, int cols, double* y_new);
 
 /// sum_i x_i^2 (in a fixed order).
 double sum_squares(const double* x, std::size_t n);
