@@ -315,11 +315,26 @@ void FusedCnfRk<Real>::attempt() {
       for (int s = 0; s < S; ++s) k_at[s] = ks[s] + at;
       theta_step(y + at, k_at, c, e, S, params_.rtol, params_.atol, n, y_new + at, err.data() + at);
     };
-    dense_step(0, fc3_w);
-    dense_step(fc3_b, total - fc3_b);
-    const double fc3_sum =
-        theta_step_rank_one(y + fc3_w, gp, x2, c_fc3, e_fc3, S, params_.rtol, params_.atol,
-                            layout_.outputs, layout_.hidden, y_new + fc3_w);
+    // fc3's weight in kRankOneTasks row ranges (as many as the pool may run at once on a
+    // small machine; the sums added in range order), the dense rest alongside.
+    const int P = layout_.outputs, H = layout_.hidden;
+    double range_sums[kRankOneTasks] = {};
+    parallel_blocks(kRankOneTasks + 1, [&](std::size_t task) {
+      if (task == kRankOneTasks) {
+        dense_step(0, fc3_w);
+        dense_step(fc3_b, total - fc3_b);
+        return;
+      }
+      const int begin = int(task) * P / int(kRankOneTasks);
+      const int end = int(task + 1) * P / int(kRankOneTasks);
+      const std::size_t at = fc3_w + std::size_t(begin) * H;
+      const double* gp_at[kMaxStages];
+      for (int s = 0; s < S; ++s) gp_at[s] = gp[s] + begin;
+      range_sums[task] = theta_step_rank_one(y + at, gp_at, x2, c_fc3, e_fc3, S, params_.rtol,
+                                             params_.atol, end - begin, H, y_new + at);
+    });
+    double fc3_sum = 0.0;
+    for (double sum : range_sums) fc3_sum += sum;
     parts = theta_parts_.empty() ? 0 : theta_parts_.size() - 1;
     for (std::size_t p = 0; p < parts; ++p)
       theta_sums[p] = theta_parts_[p] == fc3_w ? fc3_sum
