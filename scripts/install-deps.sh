@@ -10,7 +10,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   # libraries
   nlohmann-json3-dev libcli11-dev libgtest-dev libcairo2-dev libgif-dev fonts-dejavu-core
-  libhwy-dev
+  libhwy-dev libeigen3-dev
   # the CPU execution layer that runs the CUDA backend in the tests (fibers)
   libboost-context-dev
   # fuzz targets (libFuzzer) and the sanitizer job

@@ -24,9 +24,11 @@
 // polynomial with the field's FMAs, and Highway also supplies the run-time dispatch.
 #include <algorithm>
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
 #include "cpu/fast/block_job.hpp"
+#include "cpu/fast/tanh_eigen.hpp"
 
 // Targets: AVX-512, AVX2 and the portable fallback (Highway 1.0 on x86-64: SCALAR); the SSE
 // levels would only cost compile time.
@@ -44,6 +46,23 @@ HWY_BEFORE_NAMESPACE();
 namespace cucnf::detail {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
+
+// float32 tanh: Eigen's on the AVX-512 and AVX2 targets, applied to a vector's K pre-activations
+// at once (tanh_eigen.hpp says why); Highway's inline Tanh elsewhere and for float64.
+#if defined(CUCNF_EIGEN_TANH) && HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
+constexpr bool kEigenTanh = true;
+inline void eigen_tanh(float* x, std::size_t n) {
+  tanh_inplace_avx512(x, n);
+}
+#elif defined(CUCNF_EIGEN_TANH) && HWY_ARCH_X86 && HWY_TARGET == HWY_AVX2
+constexpr bool kEigenTanh = true;
+inline void eigen_tanh(float* x, std::size_t n) {
+  tanh_inplace_avx2(x, n);
+}
+#else
+constexpr bool kEigenTanh = false;
+inline void eigen_tanh(float*, std::size_t) {}
+#endif
 
 template <int DIM, bool ADJ, class Real>
 void block_step(const BlockJob<Real>& job, std::size_t index) {
@@ -64,6 +83,11 @@ void block_step(const BlockJob<Real>& job, std::size_t index) {
   thread_local std::vector<Real> acc_storage;
   if (ADJ && acc_storage.size() < G * N) acc_storage.resize(G * N);
   Real* acc = acc_storage.data();
+  // Eigen's tanh runs over a vector's K pre-activations, stored here (K x N) and read back.
+  constexpr bool batch_tanh = kEigenTanh && std::is_same_v<Real, float>;
+  thread_local std::vector<Real> h_storage;
+  if (batch_tanh && h_storage.size() < std::size_t(K) * N) h_storage.resize(std::size_t(K) * N);
+  Real* hb = h_storage.data();
 
   for (int s = 0; s < job.stages; ++s) {
     if (!job.eval[s]) continue;
@@ -88,10 +112,21 @@ void block_step(const BlockJob<Real>& job, std::size_t index) {
       V f[DIM], vz[DIM];
       for (int j = 0; j < DIM; ++j) f[j] = vz[j] = hn::Zero(d);
       V tr = hn::Zero(d);
-      for (int k = 0; k < K; ++k) {
+      auto pre_activation = [&](int k) {
         V a = hn::Set(d, B[k]);
         for (int j = 0; j < DIM; ++j) a = hn::MulAdd(hn::Set(d, W[k * DIM + j]), x[j], a);
-        const V h = hn::Tanh(d, a);
+        return a;
+      };
+      if constexpr (batch_tanh) {
+        for (int k = 0; k < K; ++k) hn::StoreU(pre_activation(k), d, hb + std::size_t(k) * N);
+        eigen_tanh(hb, std::size_t(K) * N);
+      }
+      for (int k = 0; k < K; ++k) {
+        V h;
+        if constexpr (batch_tanh)
+          h = hn::LoadU(d, hb + std::size_t(k) * N);
+        else
+          h = hn::Tanh(d, pre_activation(k));
         const V dk = hn::NegMulAdd(h, h, one);  // 1 - h^2
         for (int j = 0; j < DIM; ++j) f[j] = hn::MulAdd(hn::Set(d, U[k * DIM + j]), h, f[j]);
         tr = hn::MulAdd(hn::Set(d, S[k]), dk, tr);

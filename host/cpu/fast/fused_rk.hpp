@@ -102,7 +102,7 @@ class FusedCnfRk {
   std::vector<StageScratch> stage_scratch_;
   static constexpr std::size_t kThetaParts = 6;    // tensors of a_theta
   static constexpr std::size_t kRankOneTasks = 2;  // row ranges of fc3's weight update
-  std::vector<std::size_t> theta_parts_;         // tensor boundaries of a_theta (offsets)
+  std::vector<std::size_t> theta_parts_;           // tensor boundaries of a_theta (offsets)
   std::function<void(std::size_t)> on_output_;
 };
 
