@@ -13,7 +13,8 @@
 // After the stages: y_new = y + sum_j dt b_j k_j and the error sums of (dt sum_j e_j k_j / tol)^2.
 //
 // Mapping: a block is `block` consecutive samples; the loop over stages is outermost, so one
-// stage's cotangent accumulators (one vector per value) stay in cache. Every sum is formed in
+// stage's cotangent accumulators (one vector per value) stay in cache; the samples are taken two
+// vectors at a time, so each accumulator is loaded and stored once for both. Every sum is formed in
 // a fixed order inside the block, and the caller adds the blocks in index order: results do
 // not depend on the number of threads.
 //
@@ -82,10 +83,11 @@ void block_step(const BlockJob<Real>& job, std::size_t index) {
   thread_local std::vector<Real> acc_storage;
   if (ADJ && acc_storage.size() < G * N) acc_storage.resize(G * N);
   Real* acc = acc_storage.data();
-  // Eigen's tanh runs over a vector's K pre-activations, stored here (K x N) and read back.
+  // Eigen's tanh runs over the K pre-activations of one or two vectors, stored here and read back.
   constexpr bool batch_tanh = kEigenTanh && std::is_same_v<Real, float>;
   thread_local std::vector<Real> h_storage;
-  if (batch_tanh && h_storage.size() < std::size_t(K) * N) h_storage.resize(std::size_t(K) * N);
+  if (batch_tanh && h_storage.size() < std::size_t(K) * 2 * N)
+    h_storage.resize(std::size_t(K) * 2 * N);
   Real* hb = h_storage.data();
 
   for (int s = 0; s < job.stages; ++s) {
@@ -95,69 +97,99 @@ void block_step(const BlockJob<Real>& job, std::size_t index) {
     const Real* U = B + K;
     const Real* S = U + KD;
     const bool store_input = job.step && job.b_is_last_stage && s == job.stages - 1;
-    for (std::size_t i = begin; i < end; i += N) {
-      const bool first = i == begin;  // the block's first vector starts the sums
-      V x[R];
-      for (int r = 0; r < R; ++r) x[r] = hn::LoadU(d, job.y + r * stride + i);
-      for (int j = 0; j < s; ++j) {
-        if (job.a[s][j] == Real(0)) continue;
-        const V c = hn::Set(d, job.a[s][j]);
-        for (int r = 0; r < R; ++r)
-          x[r] = hn::MulAdd(c, hn::LoadU(d, job.k[j] + r * stride + i), x[r]);
+    // NV consecutive vectors at i (NV = 2 while the block has two left: the adjoint's per-unit
+    // sums are then loaded and stored once for both, and the field's parameters read once).
+    auto run_vectors = [&](auto nv, std::size_t i, bool first) {
+      constexpr int NV = decltype(nv)::value;
+      V x[NV][R];
+      for (int v = 0; v < NV; ++v) {
+        const std::size_t at = i + v * N;
+        for (int r = 0; r < R; ++r) x[v][r] = hn::LoadU(d, job.y + r * stride + at);
+        for (int j = 0; j < s; ++j) {
+          if (job.a[s][j] == Real(0)) continue;
+          const V c = hn::Set(d, job.a[s][j]);
+          for (int r = 0; r < R; ++r)
+            x[v][r] = hn::MulAdd(c, hn::LoadU(d, job.k[j] + r * stride + at), x[v][r]);
+        }
+        if (store_input)
+          for (int r = 0; r < R; ++r) hn::StoreU(x[v][r], d, job.y_new + r * stride + at);
       }
-      if (store_input)
-        for (int r = 0; r < R; ++r) hn::StoreU(x[r], d, job.y_new + r * stride + i);
 
-      V f[DIM], vz[DIM];
-      for (int j = 0; j < DIM; ++j) f[j] = vz[j] = hn::Zero(d);
-      V tr = hn::Zero(d);
-      auto pre_activation = [&](int k) {
+      V f[NV][DIM], vz[NV][DIM], tr[NV];
+      for (int v = 0; v < NV; ++v) {
+        for (int j = 0; j < DIM; ++j) f[v][j] = vz[v][j] = hn::Zero(d);
+        tr[v] = hn::Zero(d);
+      }
+      auto pre_activation = [&](int k, int v) {
         V a = hn::Set(d, B[k]);
-        for (int j = 0; j < DIM; ++j) a = hn::MulAdd(hn::Set(d, W[k * DIM + j]), x[j], a);
+        for (int j = 0; j < DIM; ++j) a = hn::MulAdd(hn::Set(d, W[k * DIM + j]), x[v][j], a);
         return a;
       };
       if constexpr (batch_tanh) {
-        for (int k = 0; k < K; ++k) hn::StoreU(pre_activation(k), d, hb + std::size_t(k) * N);
-        eigen_tanh(hb, std::size_t(K) * N);
+        for (int k = 0; k < K; ++k)
+          for (int v = 0; v < NV; ++v)
+            hn::StoreU(pre_activation(k, v), d, hb + (std::size_t(k) * NV + v) * N);
+        eigen_tanh(hb, std::size_t(K) * NV * N);
       }
       for (int k = 0; k < K; ++k) {
-        V h;
-        if constexpr (batch_tanh)
-          h = hn::LoadU(d, hb + std::size_t(k) * N);
-        else
-          h = hn::Tanh(d, pre_activation(k));
-        const V dk = hn::NegMulAdd(h, h, one);  // 1 - h^2
-        for (int j = 0; j < DIM; ++j) f[j] = hn::MulAdd(hn::Set(d, U[k * DIM + j]), h, f[j]);
-        tr = hn::MulAdd(hn::Set(d, S[k]), dk, tr);
-        if (ADJ) {
-          const V al = x[2 * DIM + 1];
-          V q = hn::Zero(d);
+        V h[NV], dk[NV];
+        for (int v = 0; v < NV; ++v) {
+          if constexpr (batch_tanh)
+            h[v] = hn::LoadU(d, hb + (std::size_t(k) * NV + v) * N);
+          else
+            h[v] = hn::Tanh(d, pre_activation(k, v));
+          dk[v] = hn::NegMulAdd(h[v], h[v], one);  // 1 - h^2
           for (int j = 0; j < DIM; ++j)
-            q = hn::MulAdd(x[DIM + 1 + j], hn::Set(d, U[k * DIM + j]), q);
-          const V m = hn::Mul(dk, hn::MulAdd(hn::Mul(hn::Set(d, Real(2) * S[k]), al), h, q));
+            f[v][j] = hn::MulAdd(hn::Set(d, U[k * DIM + j]), h[v], f[v][j]);
+          tr[v] = hn::MulAdd(hn::Set(d, S[k]), dk[v], tr[v]);
+        }
+        if constexpr (ADJ) {
+          V m[NV];
+          for (int v = 0; v < NV; ++v) {
+            V q = hn::Zero(d);
+            for (int j = 0; j < DIM; ++j)
+              q = hn::MulAdd(x[v][DIM + 1 + j], hn::Set(d, U[k * DIM + j]), q);
+            const V al2s = hn::Mul(hn::Set(d, Real(2) * S[k]), x[v][2 * DIM + 1]);
+            m[v] = hn::Mul(dk[v], hn::MulAdd(al2s, h[v], q));
+            for (int j = 0; j < DIM; ++j)
+              vz[v][j] = hn::MulAdd(m[v], hn::Set(d, W[k * DIM + j]), vz[v][j]);
+          }
+          // sum += sum_v a_v b_v, the vectors in order
+          auto add_products = [&](Real* p, auto a, auto b) {
+            V total = first ? hn::Zero(d) : hn::LoadU(d, p);
+            for (int v = 0; v < NV; ++v) total = hn::MulAdd(a(v), b(v), total);
+            hn::StoreU(total, d, p);
+          };
           Real* mz = acc + std::size_t(k * DIM) * N;
           Real* ms = acc + std::size_t(KD + k) * N;
           Real* ha = acc + std::size_t(KD + K + k * DIM) * N;
           Real* ad = acc + std::size_t(2 * KD + K + k) * N;
-          auto sum = [&](const Real* p) { return first ? hn::Zero(d) : hn::LoadU(d, p); };
           for (int j = 0; j < DIM; ++j) {
-            vz[j] = hn::MulAdd(m, hn::Set(d, W[k * DIM + j]), vz[j]);
-            hn::StoreU(hn::MulAdd(m, x[j], sum(mz + j * N)), d, mz + j * N);
-            hn::StoreU(hn::MulAdd(h, x[DIM + 1 + j], sum(ha + j * N)), d, ha + j * N);
+            add_products(
+                mz + j * N, [&](int v) { return m[v]; }, [&](int v) { return x[v][j]; });
+            add_products(
+                ha + j * N, [&](int v) { return h[v]; }, [&](int v) { return x[v][DIM + 1 + j]; });
           }
-          hn::StoreU(hn::Add(m, sum(ms)), d, ms);
-          hn::StoreU(hn::MulAdd(al, dk, sum(ad)), d, ad);
+          add_products(
+              ms, [&](int v) { return m[v]; }, [&](int) { return one; });
+          add_products(
+              ad, [&](int v) { return x[v][2 * DIM + 1]; }, [&](int v) { return dk[v]; });
         }
       }
-      Real* out = job.k[s] + i;
-      for (int j = 0; j < DIM; ++j) hn::StoreU(hn::Mul(f[j], inv_k), d, out + j * stride);
-      hn::StoreU(hn::Neg(hn::Mul(tr, inv_k)), d, out + DIM * stride);
-      if (ADJ) {
-        for (int j = 0; j < DIM; ++j)
-          hn::StoreU(hn::Neg(hn::Mul(vz[j], inv_k)), d, out + (DIM + 1 + j) * stride);
-        hn::StoreU(hn::Zero(d), d, out + (2 * DIM + 1) * stride);
+      for (int v = 0; v < NV; ++v) {
+        Real* out = job.k[s] + i + v * N;
+        for (int j = 0; j < DIM; ++j) hn::StoreU(hn::Mul(f[v][j], inv_k), d, out + j * stride);
+        hn::StoreU(hn::Neg(hn::Mul(tr[v], inv_k)), d, out + DIM * stride);
+        if constexpr (ADJ) {
+          for (int j = 0; j < DIM; ++j)
+            hn::StoreU(hn::Neg(hn::Mul(vz[v][j], inv_k)), d, out + (DIM + 1 + j) * stride);
+          hn::StoreU(hn::Zero(d), d, out + (2 * DIM + 1) * stride);
+        }
       }
-    }
+    };
+    std::size_t i = begin;
+    for (; i + N < end; i += 2 * N) run_vectors(std::integral_constant<int, 2>(), i, i == begin);
+    if (i < end) run_vectors(std::integral_constant<int, 1>(), i, i == begin);
     if (ADJ) {
       double* sums = job.cotangent_sums + (index * job.stages + s) * G;
       for (std::size_t g = 0; g < G; ++g)
