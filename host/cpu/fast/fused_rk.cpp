@@ -57,7 +57,10 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
   y_[1].assign(size, Real(0));
   k_.resize(S);
   for (std::vector<Real>& k : k_) k.resize(size);
+  // Everything the pool's jobs write is sized here: a job allocates nothing (an exception on a
+  // worker would end the program).
   hyper_.resize(S);
+  for (HyperState& h : hyper_) h.resize(layout);
   packed_.resize(S);
   for (std::vector<Real>& p : packed_) p.resize(packed_size(D, layout.width));
   norm_sums_.assign(blocks_ * 2, 0.0);
@@ -82,6 +85,9 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
       scratch.g_w.resize(kd);
       scratch.g_b.resize(layout.width);
       scratch.g_u.resize(kd);
+      scratch.hyper.gp.resize(layout.outputs);
+      scratch.hyper.g1.resize(layout.hidden);
+      scratch.hyper.g2.resize(layout.hidden);
     }
     if (!seminorm)
       theta_parts_ = {std::size_t(layout.fc1_w), std::size_t(layout.fc1_b),
