@@ -79,9 +79,11 @@ echo "== cucnf: the demo's 1000-iteration training (fehlberg2), evaluation and a
 echo "== cucnf: the same training with dopri5 (diffrax's method)"
 "$build/apps/cucnf" rings --device cpu --method dopri5 --frames 2 --grid 20 \
   --out "$out/cucnf_rings_dopri5" 2>&1 | tee "$out/cucnf_rings_dopri5.log"
-trained="$out/cucnf_rings/model.json"
+# "Late in training, same method": each method's iteration at the model the demo trained with it.
 for method in fehlberg2 dopri5; do
-  echo "== cucnf-bench: training iterations ($method) and log p"
+  trained="$out/cucnf_rings/model.json"
+  [ "$method" = dopri5 ] && trained="$out/cucnf_rings_dopri5/model.json"
+  echo "== cucnf-bench: training iterations ($method, at $trained) and log p"
   "$build/bench/cucnf-bench" --device cpu --train-method "$method" --model "$trained" \
     --sizes 10000,100000 --skip-kernel --json "$out/cucnf_bench_$method.json" |
     tee "$out/cucnf_bench_$method.txt"
