@@ -196,8 +196,8 @@ class CpuBackend final : public Backend {
     return result;
   }
 
-  // The fused solvers' memory, kept between calls so that a training iteration allocates
-  // nothing once warm (per precision; the adjoint's density solve uses `solve`).
+  // The fused solvers' memory, kept between calls so that a warm training iteration allocates
+  // no solver state (per precision; the adjoint's density solve uses `solve`).
   template <class Real>
   struct Workspace {
     FusedCnfRk<Real> solve, adjoint;

@@ -5,9 +5,12 @@
 
 #include <hwy/targets.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "compare.hpp"
@@ -18,6 +21,8 @@
 #include "cpu/fast/block_job.hpp"
 #include "cpu/fast/block_pool.hpp"
 #include "cpu/fast/fused_rk.hpp"
+#include "cpu/fast/hyper_simd.hpp"
+#include "cpu/hypernet.hpp"
 #include "cucnf/model.hpp"
 
 using namespace cucnf::detail;
@@ -195,7 +200,8 @@ INSTANTIATE_TEST_SUITE_P(AwkwardSizes, FusedCpu,
                                            Case{2, 9, 4, 77, cucnf::Method::heun_euler}));
 
 // Block sizes: one block below 2 x kBlockSamples, the demo's batch of 300 in two (one per core
-// of a 2-core machine), at most 64 blocks of at most 512 samples, always whole vectors.
+// of a 2-core machine), at most 64 blocks below 32768 samples, at most 512 samples a block,
+// always whole vectors.
 TEST(FusedCpuBlocks, SizesFollowTheBatch) {
   EXPECT_EQ(block_size(1), 16u);
   EXPECT_EQ(block_size(255), 256u);
@@ -226,6 +232,50 @@ TEST(FusedCpuThreads, ResultsAreIdenticalForAnyThreadCount) {
       expect_same_stats(adjoints[t].stats, adjoints[0].stats);
     }
   }
+}
+
+// The SIMD hypernetwork forward against the reference, with gates far outside exp's range
+// (sigmoid 0 or 1) and NaN (it stays NaN), besides ordinary ones.
+TEST(FusedCpuHypernetwork, SimdForwardMatchesTheReferenceForExtremeGates) {
+  const cucnf::ModelShape shape{2, 64, 32};
+  const ParamLayout l = make_param_layout(shape);
+  std::vector<double> theta = cucnf::Model::initialize(shape, 3).params();
+  const double gates[] = {2000.0, -2000.0, 800.0, -800.0, 1e300, -1e300, kNaN, -0.3, 0.7};
+  for (std::size_t i = 0; i < std::size(gates); ++i) theta[l.fc3_b + l.p_g + 5 * i] = gates[i];
+  HyperTransposed wt;
+  wt.build(l, theta.data());
+  HyperState simd, ref;
+  hyper_forward_simd(l, theta.data(), wt, 0.37, simd);
+  hyper_forward(l, theta.data(), 0.37, ref);
+  auto same = [](double a, double b) {
+    return (std::isnan(a) && std::isnan(b)) || std::fabs(a - b) <= 1e-13 * (1 + std::fabs(b));
+  };
+  for (std::size_t i = 0; i < ref.sig_g.size(); ++i) {
+    EXPECT_TRUE(same(simd.sig_g[i], ref.sig_g[i]))
+        << i << ": " << simd.sig_g[i] << " vs " << ref.sig_g[i];
+    EXPECT_TRUE(same(simd.u_tilde[i], ref.u_tilde[i])) << i;
+  }
+  for (std::size_t o = 0; o < ref.p.size(); ++o) EXPECT_TRUE(same(simd.p[o], ref.p[o])) << o;
+  for (std::size_t k = 0; k < ref.s.size(); ++k) EXPECT_TRUE(same(simd.s[k], ref.s[k])) << k;
+}
+
+// A block that throws: every block still runs, the caller gets the (first) exception once all
+// are done, and the pool takes the next job as usual; for 1, 2 and 3 threads.
+TEST(FusedCpuPool, AThrowingBlockReachesTheCallerAfterEveryBlockRan) {
+  for (int threads : {1, 2, 3}) {
+    set_cpu_threads(threads);
+    std::vector<std::atomic<int>> ran(16);
+    auto job = [&](std::size_t b) {
+      ran[b].fetch_add(1);
+      if (b == 3 || b == 9) throw std::runtime_error("block " + std::to_string(b));
+    };
+    EXPECT_THROW(parallel_blocks(ran.size(), job), std::runtime_error) << threads << " threads";
+    for (std::size_t b = 0; b < ran.size(); ++b) EXPECT_EQ(ran[b].load(), 1) << b;
+    std::atomic<int> after{0};
+    parallel_blocks(5, [&](std::size_t) { after.fetch_add(1); });
+    EXPECT_EQ(after.load(), 5) << threads << " threads";
+  }
+  set_cpu_threads(0);
 }
 
 // Every SIMD target the kernel is built for and this CPU runs (AVX-512, AVX2 and the portable

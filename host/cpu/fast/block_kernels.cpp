@@ -286,10 +286,11 @@ const char* simd_target_name() {
 }
 
 std::size_t block_size(std::size_t n) {
-  // Blocks of about kBlockSamples or more, at most 64 of them (each block ends with lane sums of
-  // the adjoint's cotangents: 384 for the seed's model, about 32 samples' work), at most 512
-  // samples (a block's stage rows stay in L1), a multiple of 16 lanes. The demo's batch of 300
-  // is 2 blocks (160 + 140): one for each core of a 2-core machine.
+  // n / kBlockSamples blocks, at least 1 and at most 64 (each block ends with lane sums of the
+  // adjoint's cotangents: 384 for the seed's model, about 32 samples' work), each at most 512
+  // samples (a block's stage rows stay in L1; above 32768 samples this cap makes more blocks) and
+  // a multiple of 16 lanes. The demo's batch of 300 is 2 blocks (160 + 140): one for each core
+  // of a 2-core machine.
   const std::size_t blocks = std::clamp<std::size_t>(n / kBlockSamples, 1, 64);
   const std::size_t rounded = ((n + blocks - 1) / blocks + 15) / 16 * 16;
   return std::clamp<std::size_t>(rounded, 16, 512);

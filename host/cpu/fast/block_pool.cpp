@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -24,10 +25,10 @@ void cpu_relax() {
 }
 
 // How long a worker keeps polling for the next job before it sleeps on the condition variable.
-// A training iteration hands the pool 4 jobs an attempt with 5-20 us of serial work between
-// them; waking a sleeping worker costs 10-50 us (futex and scheduler), more than a job of the
-// demo's batch. An idle pool sleeps after this long, so a program that stops calling costs
-// nothing afterwards.
+// A training iteration hands the pool 2 jobs a solve's attempt and 4 an adjoint's, with 5-20 us
+// of serial work between them; waking a sleeping worker costs 10-50 us (futex and scheduler),
+// more than a job of the demo's batch. An idle pool sleeps after this long, so a program that
+// stops calling costs nothing afterwards.
 constexpr std::chrono::microseconds kSpin{200};
 
 int default_threads() {
@@ -39,7 +40,7 @@ int default_threads() {
   return hw ? int(hw) : 1;
 }
 
-using BlockFn = std::function<void(std::size_t)>;
+using BlockFn = BlockFnRef;
 
 class Pool {
  public:
@@ -79,6 +80,12 @@ class Pool {
       else
         std::this_thread::yield();  // a claimed block's thread is not running: let it
     }
+    std::exception_ptr error;
+    {
+      std::lock_guard<std::mutex> lock(error_m_);
+      std::swap(error, error_);
+    }
+    if (error) std::rethrow_exception(error);
   }
 
  private:
@@ -91,7 +98,12 @@ class Pool {
       const std::size_t index = std::size_t(t & 0xffffffffu);
       if (index >= blocks) return;
       if (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel)) continue;
-      fn(index);
+      try {
+        fn(index);
+      } catch (...) {  // kept for the caller; the block still counts as done
+        std::lock_guard<std::mutex> lock(error_m_);
+        if (!error_) error_ = std::current_exception();
+      }
       done_.fetch_add(1, std::memory_order_acq_rel);
       t = ticket_.load(std::memory_order_acquire);
     }
@@ -111,8 +123,9 @@ class Pool {
   // blocks on a 16-core machine keeps 14 workers off its ticket's cache line.
   void work(std::size_t index) {
     std::uint32_t seen = 0;
+    bool took_part = true;
     for (;;) {
-      wait_for_job(seen);
+      if (took_part) wait_for_job(seen);
       const BlockFn* fn;
       std::size_t blocks;
       {
@@ -123,12 +136,15 @@ class Pool {
         fn = fn_;
         blocks = blocks_;
       }
-      if (index < blocks) claim(seen, blocks, *fn);
+      took_part = index < blocks;
+      if (took_part) claim(seen, blocks, *fn);
     }
   }
 
   std::mutex run_m_;  // one run at a time
-  std::mutex m_;      // guards the job description below and stop_
+  std::mutex error_m_;
+  std::exception_ptr error_;  // the first exception of the current run's blocks
+  std::mutex m_;              // guards the job description below and stop_
   std::condition_variable wake_;
   std::atomic<std::uint64_t> ticket_{0};
   std::atomic<std::size_t> done_{0};
@@ -151,7 +167,7 @@ Pool& pool() {
 
 }  // namespace
 
-void parallel_blocks(std::size_t blocks, const BlockFn& fn) {
+void parallel_blocks(std::size_t blocks, BlockFnRef fn) {
   if (blocks > 1) {
     Pool& p = pool();
     if (p.threads() > 1) {
@@ -159,7 +175,15 @@ void parallel_blocks(std::size_t blocks, const BlockFn& fn) {
       return;
     }
   }
-  for (std::size_t b = 0; b < blocks; ++b) fn(b);
+  std::exception_ptr error;
+  for (std::size_t b = 0; b < blocks; ++b) {
+    try {
+      fn(b);
+    } catch (...) {
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
 }
 
 int cpu_threads() {

@@ -9,18 +9,35 @@
 // disjoint outputs and their sums are added in block order by the caller).
 //
 // A training iteration of the demo hands the pool a few jobs of 5-60 us per step attempt, more
-// than 500 an iteration: a worker polls for the next job for 200 us before it sleeps (waking a
-// sleeping thread costs 10-50 us), and a job of b blocks involves only the first b - 1 workers.
+// than 500 an iteration: a worker that took part in a job polls for the next one for 200 us
+// before it sleeps (waking a sleeping thread costs 10-50 us); a job of b blocks involves only
+// the first b - 1 workers, and the others sleep until a larger job comes.
 #pragma once
 
 #include <cstddef>
-#include <functional>
+#include <type_traits>
 
 namespace cucnf::detail {
 
+/// A callable void(std::size_t) by reference: unlike std::function it never allocates (the
+/// lambdas of a step attempt capture more than its small buffer). Valid while the callable
+/// lives, which parallel_blocks' callers ensure: it returns only when every block is done.
+class BlockFnRef {
+ public:
+  template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, BlockFnRef>>>
+  BlockFnRef(const F& f)  // NOLINT(google-explicit-constructor): passed as a lambda
+      : object_(&f), call_([](const void* o, std::size_t i) { (*static_cast<const F*>(o))(i); }) {}
+  void operator()(std::size_t i) const { call_(object_, i); }
+
+ private:
+  const void* object_;
+  void (*call_)(const void*, std::size_t);
+};
+
 /// Runs fn(0) ... fn(blocks - 1) on the calling thread and the pool's workers; returns when
-/// all are done. Calls from several threads at once take turns.
-void parallel_blocks(std::size_t blocks, const std::function<void(std::size_t)>& fn);
+/// all are done. Calls from several threads at once take turns. If blocks throw, every block
+/// still runs and the first exception is rethrown here.
+void parallel_blocks(std::size_t blocks, BlockFnRef fn);
 
 /// Threads that parallel_blocks uses (the caller included): CUCNF_CPU_THREADS if set, else the
 /// hardware's.

@@ -17,6 +17,14 @@ void fold_part(double sum, std::size_t count, double& norm) {
   if (std::isnan(rms) || rms > norm) norm = rms;
 }
 
+// Gives a vector's memory back when it holds far more than the next solve needs (a solve of
+// 1e6 samples, then the training's 300: no 100 MB kept for the backend's life).
+template <class T>
+void release_if_oversized(std::vector<T>& v, std::size_t needed) {
+  if (v.capacity() * sizeof(T) > (std::size_t(4) << 20) && v.capacity() > 4 * needed)
+    std::vector<T>().swap(v);
+}
+
 }  // namespace
 
 template <class Real>
@@ -31,6 +39,7 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
   tab_ = &tableau;
   params_ = params;
   ctl_ = StepControl{};
+  on_output_ = nullptr;
   transposed_.build(layout, theta);
   const std::size_t block = block_size(n);
   blocks_ = (n + block - 1) / block;
@@ -53,12 +62,18 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
   // assign() and resize() keep the vectors' memory: nothing is allocated when the shape repeats.
   // The state starts at zero (l of a density solve, the padding lanes, a_theta).
   const std::size_t size = std::size_t(R) * stride_;
-  y_[0].assign(size, Real(0));
-  y_[1].assign(size, Real(0));
+  for (std::vector<Real>& y : y_) {
+    release_if_oversized(y, size);
+    y.assign(size, Real(0));
+  }
   k_.resize(S);
-  for (std::vector<Real>& k : k_) k.resize(size);
-  // Everything the pool's jobs write is sized here: a job allocates nothing (an exception on a
-  // worker would end the program).
+  for (std::vector<Real>& k : k_) {
+    release_if_oversized(k, size);
+    k.resize(size);
+  }
+  // What the pool's jobs write is sized here, so that they allocate nothing but the kernel's
+  // thread-local buffers on a thread's first use (a job's exception reaches the caller, but
+  // after every block ran).
   hyper_.resize(S);
   for (HyperState& h : hyper_) h.resize(layout);
   packed_.resize(S);
@@ -67,6 +82,7 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
   job_.norm_sums = norm_sums_.data();
   theta_parts_.clear();
   if (adjoint) {
+    release_if_oversized(cotangent_sums_, blocks_ * S * cotangent_size(D, layout.width));
     cotangent_sums_.resize(blocks_ * S * cotangent_size(D, layout.width));
     job_.cotangent_sums = cotangent_sums_.data();
     y_theta_[0].assign(layout.total, 0.0);

@@ -31,9 +31,10 @@ class FusedCnfRk {
   }
   FusedCnfRk() = default;
 
-  /// Sets up a new solve as the constructor does, reusing this object's memory: a backend
-  /// keeps one per kind of solve, so a training iteration allocates nothing once warm. The
-  /// state is zero afterwards; `tableau` must outlive the solve.
+  /// Sets up a new solve as the constructor does, reusing this object's memory (released first
+  /// where it is far larger than needed): a backend keeps one per kind of solve, so a warm
+  /// training iteration allocates no solver state. The state is zero afterwards; `tableau` must
+  /// outlive the solve.
   void configure(const ParamLayout& layout, const double* theta, std::size_t n, bool adjoint,
                  bool seminorm, const Tableau& tableau, const ControlParams& params);
 

@@ -1,12 +1,13 @@
-// The hypernetwork on the CPU with SIMD dot products and updates (float64): the same maths as
-// cpu/hypernet.cpp (the reference), which a scalar compiler cannot vectorise because its dot
-// products are serial sums. One call per stage, so this is the fast path's serial part.
+// The hypernetwork on the CPU in SIMD (float64): the same maths as cpu/hypernet.cpp (the
+// reference), which a scalar compiler cannot vectorise because its dot products are serial
+// sums; and the adjoint's a_theta update. One call per stage (per attempt for the update).
 //
 //   forward:  x1 = tanh(fc1 t), x2 = tanh(fc2 x1), p = fc3 x2, u~ = U sigmoid(G), s_k = u~_k . w_k
-//             (fc2 and fc3 from transposed copies: lanes along the outputs)
-//   backward: the chain rule through the same layers, rows of fc3 and fc2 as vector updates.
-// Mapping: lanes run along the hidden width H (the inner index of every weight row); each dot
-// product is summed in a fixed order, so results do not depend on threads.
+//             fc2 and fc3 from transposed copies: lanes along a layer's outputs.
+//   backward: the chain rule through the same layers; fc3^T gp with lanes along the hidden
+//             width H, fc2's rows as vector updates; fc3's weight derivative left as its
+//             factors gp x2^T (theta_step_rank_one updates a_theta from them).
+// Every sum is formed in a fixed order, so results do not depend on threads.
 #include <cmath>
 
 #include "core/tableau.hpp"
@@ -115,14 +116,19 @@ void HyperForward(const ParamLayout& l, const double* theta, const HyperTranspos
   AffineTransposed(wt.fc2.data(), theta + l.fc2_b, out.x1.data(), H, H, out.x2.data());
   TanhInPlace(out.x2.data(), H);
   AffineTransposed(wt.fc3.data(), theta + l.fc3_b, out.x2.data(), H, P, out.p.data());
-  // sigmoid(G) = 1 / (1 + exp(-G)), u~ = U sigmoid(G)
+  // sigmoid(G) = 1 / (1 + exp(-G)), u~ = U sigmoid(G). Highway's Exp holds only below +706
+  // (beyond, it wraps; of NaN it gives 0), so it is taken of -|G| <= 0 only: sigmoid(G) =
+  // 1 / (1 + e) for G >= 0 and e / (1 + e) below, e = exp(-|G|); NaN passes through.
   const hn::ScalableTag<double> d;
   const int N = int(hn::Lanes(d));
   const auto one = hn::Set(d, 1.0);
   int i = 0;
   for (; i + N <= KD; i += N) {
-    const auto sg =
-        hn::Div(one, hn::Add(one, hn::Exp(d, hn::Neg(hn::LoadU(d, out.p.data() + l.p_g + i)))));
+    const auto g = hn::LoadU(d, out.p.data() + l.p_g + i);
+    const auto e = hn::Exp(d, hn::Neg(hn::Abs(g)));
+    const auto inv = hn::Div(one, hn::Add(one, e));
+    const auto sg = hn::IfThenElse(hn::IsNaN(g), g,
+                                   hn::IfThenElse(hn::Ge(g, hn::Zero(d)), inv, hn::Mul(e, inv)));
     hn::StoreU(sg, d, out.sig_g.data() + i);
     hn::StoreU(hn::Mul(hn::LoadU(d, out.p.data() + l.p_u + i), sg), d, out.u_tilde.data() + i);
   }
