@@ -27,6 +27,7 @@ def bench_row(results, prefix, points=None):
 def main(out):
     fehl = load(os.path.join(out, "cucnf_bench_fehlberg2.json"))["results"]
     dopri = load(os.path.join(out, "cucnf_bench_dopri5.json"))["results"]
+    logp = load(os.path.join(out, "cucnf_bench_logp.json"))["results"]
     rings = load(os.path.join(out, "cucnf_rings", "metrics.json"))
     rings_dopri = load(os.path.join(out, "cucnf_rings_dopri5", "metrics.json"))
     wall_path = os.path.join(out, "cucnf_rings.wall")
@@ -60,7 +61,7 @@ def main(out):
         add("train iteration, initial model, %s" % label, i0 and i0["median_ms"], peer, early(log))
         add("train iteration, trained model, %s" % label, it and it["median_ms"], peer, late(log))
     for n in (10000, 100000):
-        ours = bench_row(fehl, "log p", n)
+        ours = bench_row(logp, "log p", n)
         for peer, summary in (("torchdiffeq dopri5", torch["summary"]),
                               ("diffrax dopri5", jax["summary"])):
             add("log p of %d points, dopri5 1e-5" % n, ours and ours["median_ms"], peer,
@@ -90,7 +91,7 @@ def main(out):
             if e.get("rep") == 0:
                 print("  %s log p of %d: %.3f s, %s evaluations/steps" %
                       (name, e["n"], e["sec"], e.get("nfe", e.get("steps"))))
-    for name, res in (("fehlberg2", fehl), ("dopri5", dopri)):
+    for name, res in (("fehlberg2", fehl), ("dopri5", dopri), ("log p", logp)):
         for r in res:
             print("  cucnf %-60s %9.2f ms  nfe %d/%d" % (r["name"], r["median_ms"],
                                                         r["nfe_forward"], r["nfe_backward"]))
