@@ -60,17 +60,17 @@ void scaled(double alpha, const double* x, double* y, int n) {
   for (; i < n; ++i) y[i] = alpha * x[i];
 }
 
-// out = bias + W in for a layer of `outs` outputs, W given transposed (wt: ins x outs, row j is
-// column j of W), so that lanes run along the outputs: no horizontal sums. Four vectors of
-// outputs at a time keep four independent FMA chains in flight.
+// out = bias + W in for a layer of `outs` outputs (bias nullptr: none), W given transposed (wt:
+// ins x outs, row j is column j of W), so that lanes run along the outputs: no horizontal sums.
+// Four vectors of outputs at a time keep four independent FMA chains in flight.
 void AffineTransposed(const double* wt, const double* bias, const double* in, int ins, int outs,
                       double* out) {
   const hn::ScalableTag<double> d;
   const int N = int(hn::Lanes(d));
+  auto start = [&](int at) { return bias ? hn::LoadU(d, bias + at) : hn::Zero(d); };
   int o = 0;
   for (; o + 4 * N <= outs; o += 4 * N) {
-    auto a0 = hn::LoadU(d, bias + o), a1 = hn::LoadU(d, bias + o + N);
-    auto a2 = hn::LoadU(d, bias + o + 2 * N), a3 = hn::LoadU(d, bias + o + 3 * N);
+    auto a0 = start(o), a1 = start(o + N), a2 = start(o + 2 * N), a3 = start(o + 3 * N);
     for (int j = 0; j < ins; ++j) {
       const auto x = hn::Set(d, in[j]);
       const double* row = wt + std::size_t(j) * outs + o;
@@ -85,13 +85,13 @@ void AffineTransposed(const double* wt, const double* bias, const double* in, in
     hn::StoreU(a3, d, out + o + 3 * N);
   }
   for (; o + N <= outs; o += N) {
-    auto a = hn::LoadU(d, bias + o);
+    auto a = start(o);
     for (int j = 0; j < ins; ++j)
       a = hn::MulAdd(hn::Set(d, in[j]), hn::LoadU(d, wt + std::size_t(j) * outs + o), a);
     hn::StoreU(a, d, out + o);
   }
   for (; o < outs; ++o) {
-    double a = bias[o];
+    double a = bias ? bias[o] : 0.0;
     for (int j = 0; j < ins; ++j) a += wt[std::size_t(j) * outs + o] * in[j];
     out[o] = a;
   }
@@ -144,34 +144,6 @@ void HyperForward(const ParamLayout& l, const double* theta, const HyperTranspos
   }
 }
 
-// out = W^T v for W of rows x cols (row-major): lanes along the columns, four vectors of them
-// accumulated in registers over the rows.
-void TransposedTimes(const double* w, const double* v, int rows, int cols, double* out) {
-  const hn::ScalableTag<double> d;
-  const int N = int(hn::Lanes(d));
-  int j = 0;
-  for (; j + 4 * N <= cols; j += 4 * N) {
-    auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
-    for (int o = 0; o < rows; ++o) {
-      const auto g = hn::Set(d, v[o]);
-      const double* row = w + std::size_t(o) * cols + j;
-      a0 = hn::MulAdd(g, hn::LoadU(d, row), a0);
-      a1 = hn::MulAdd(g, hn::LoadU(d, row + N), a1);
-      a2 = hn::MulAdd(g, hn::LoadU(d, row + 2 * N), a2);
-      a3 = hn::MulAdd(g, hn::LoadU(d, row + 3 * N), a3);
-    }
-    hn::StoreU(a0, d, out + j);
-    hn::StoreU(a1, d, out + j + N);
-    hn::StoreU(a2, d, out + j + 2 * N);
-    hn::StoreU(a3, d, out + j + 3 * N);
-  }
-  for (; j < cols; ++j) {
-    double a = 0.0;
-    for (int o = 0; o < rows; ++o) a += w[std::size_t(o) * cols + j] * v[o];
-    out[j] = a;
-  }
-}
-
 void HyperBackward(const ParamLayout& l, const double* theta, const HyperState& state,
                    const double* g_w, const double* g_b, const double* g_u_tilde, double scale,
                    double* grad_theta, HyperBackwardScratch& scratch) {
@@ -180,7 +152,8 @@ void HyperBackward(const ParamLayout& l, const double* theta, const HyperState& 
   hyper_output_cotangent(l, state, g_w, g_b, g_u_tilde, gp);
   std::vector<double>& g2 = scratch.g2;
   g2.resize(H);
-  TransposedTimes(theta + l.fc3_w, gp.data(), P, H, g2.data());
+  // g2 = fc3^T gp: fc3's rows (P x H) are what AffineTransposed reads as a transposed layer.
+  AffineTransposed(theta + l.fc3_w, nullptr, gp.data(), P, H, g2.data());
   for (int o = 0; o < P; ++o) grad_theta[l.fc3_b + o] = scale * gp[o];
   std::vector<double>& g1 = scratch.g1;
   g1.assign(H, 0.0);

@@ -1,6 +1,6 @@
-// tanh_inplace_avx2: compiled with -mavx2 -mfma (CMakeLists.txt), so Eigen vectorises with
-// Packet8f. See tanh_eigen.hpp.
-#include <Eigen/Core>
+// tanh_inplace_avx2: compiled with -mavx2 -mfma -mno-avx512f (CMakeLists.txt), so Eigen
+// vectorises with Packet8f. See tanh_eigen.hpp.
+#include "cpu/fast/tanh_eigen_impl.hpp"
 
 #include "cpu/fast/tanh_eigen.hpp"
 
@@ -11,10 +11,7 @@
 namespace cucnf::detail {
 
 void tanh_inplace_avx2(float* x, std::size_t n) {
-  using Eigen::internal::Packet8f;
-  for (std::size_t i = 0; i < n; i += 8)
-    Eigen::internal::pstoreu(x + i,
-                             Eigen::internal::ptanh(Eigen::internal::ploadu<Packet8f>(x + i)));
+  eigen_tanh_inplace<Eigen::internal::Packet8f>(x, n);
 }
 
 }  // namespace cucnf::detail

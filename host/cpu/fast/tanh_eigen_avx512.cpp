@@ -1,6 +1,6 @@
 // tanh_inplace_avx512: compiled with -mavx512f -mavx512dq -mavx512vl -mavx512bw -mfma
 // (CMakeLists.txt), so Eigen vectorises with Packet16f. See tanh_eigen.hpp.
-#include <Eigen/Core>
+#include "cpu/fast/tanh_eigen_impl.hpp"
 
 #include "cpu/fast/tanh_eigen.hpp"
 
@@ -11,10 +11,7 @@
 namespace cucnf::detail {
 
 void tanh_inplace_avx512(float* x, std::size_t n) {
-  using Eigen::internal::Packet16f;
-  for (std::size_t i = 0; i < n; i += 16)
-    Eigen::internal::pstoreu(x + i,
-                             Eigen::internal::ptanh(Eigen::internal::ploadu<Packet16f>(x + i)));
+  eigen_tanh_inplace<Eigen::internal::Packet16f>(x, n);
 }
 
 }  // namespace cucnf::detail
