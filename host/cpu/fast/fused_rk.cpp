@@ -87,13 +87,14 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
     job_.cotangent_sums = cotangent_sums_.data();
     y_theta_[0].assign(layout.total, 0.0);
     y_theta_[1].assign(layout.total, 0.0);
+    auto size_derivative = [&](ThetaDerivative& k) {
+      k.dense.resize(layout.total);
+      k.gp.resize(layout.outputs);
+      k.x2.resize(layout.hidden);
+    };
     k_theta_.resize(S);
-    for (ThetaDerivative* k = k_theta_.data(); k <= k_theta_.data() + S; ++k) {
-      ThetaDerivative& kt = k < k_theta_.data() + S ? *k : probe_theta_;
-      kt.dense.resize(layout.total);
-      kt.gp.resize(layout.outputs);
-      kt.x2.resize(layout.hidden);
-    }
+    for (ThetaDerivative& k : k_theta_) size_derivative(k);
+    size_derivative(probe_theta_);
     const std::size_t kd = std::size_t(layout.width) * D;
     stage_scratch_.resize(S);
     for (StageScratch& scratch : stage_scratch_) {
