@@ -36,7 +36,10 @@ class CpuBackend final : public Backend {
            ", " + simd_target_name() + ", " + std::to_string(cpu_threads()) + " threads)";
   }
 
-  void set_params(const std::vector<double>& params) override { theta_ = params; }
+  void set_params(const std::vector<double>& params) override {
+    theta_ = params;
+    transposed_current_ = false;
+  }
 
   SolveStats solve(const double* z_start, std::size_t n, const std::vector<double>& times,
                    const SolverOptions& options, double* out_z, double* out_l,
@@ -83,6 +86,7 @@ class CpuBackend final : public Backend {
     const AdamStep step = adam_step(r.adam.lr, r.adam.beta1, r.adam.beta2, r.adam.eps, r.adam_step);
     for (std::size_t i = 0; i < theta_.size(); ++i)
       adam_update(theta_[i], adam_m_[i], adam_v_[i], g.grad[i], step);
+    transposed_current_ = false;
     return {g.loss, g.forward, g.backward};
   }
 
@@ -108,7 +112,8 @@ class CpuBackend final : public Backend {
     const int D = layout_.dim;
     const ControlParams params = control_params(options);
     FusedCnfRk<Real>& rk = workspace<Real>().solve;
-    rk.configure(layout_, theta_.data(), n, false, false, tableau(options.method), params);
+    rk.configure(layout_, theta_.data(), n, false, false, tableau(options.method), params,
+                 &transposed());
     for (int j = 0; j < D; ++j) {
       Real* row = rk.row(j);
       for (std::size_t i = 0; i < n; ++i) row[i] = Real(z_start[i * D + j]);
@@ -141,7 +146,7 @@ class CpuBackend final : public Backend {
     const ControlParams params = adjoint_params(options, gradient_options);
     FusedCnfRk<Real>& rk = workspace<Real>().adjoint;
     rk.configure(layout_, theta_.data(), n, true, gradient_options.seminorm,
-                 tableau(options.method), params);
+                 tableau(options.method), params, &transposed());
     const double inv_n = 1.0 / double(n);
     for (int j = 0; j < D; ++j) {
       Real* z = rk.row(j);
@@ -210,10 +215,22 @@ class CpuBackend final : public Backend {
       return workspace_f64_;
   }
 
+  // The hypernetwork's weights as its SIMD forward reads them, built once per parameter vector
+  // (an iteration's density solve and adjoint share it).
+  const HyperTransposed& transposed() {
+    if (!transposed_current_) {
+      transposed_.build(layout_, theta_.data());
+      transposed_current_ = true;
+    }
+    return transposed_;
+  }
+
   ModelShape shape_;
   ParamLayout layout_;
   Workspace<float> workspace_f32_;
   Workspace<double> workspace_f64_;
+  HyperTransposed transposed_;
+  bool transposed_current_ = false;  // false whenever theta_ changes
   std::vector<double> theta_;
   std::vector<double> adam_m_, adam_v_;  // empty until the first update
   Precision precision_;

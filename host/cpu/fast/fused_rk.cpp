@@ -30,7 +30,7 @@ void release_if_oversized(std::vector<T>& v, std::size_t needed) {
 template <class Real>
 void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta, std::size_t n,
                                  bool adjoint, bool seminorm, const Tableau& tableau,
-                                 const ControlParams& params) {
+                                 const ControlParams& params, const HyperTransposed* transposed) {
   layout_ = layout;
   theta_ = theta;
   n_ = n;
@@ -40,7 +40,11 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
   params_ = params;
   ctl_ = StepControl{};
   on_output_ = nullptr;
-  transposed_.build(layout, theta);
+  if (!transposed) {
+    own_transposed_.build(layout, theta);
+    transposed = &own_transposed_;
+  }
+  transposed_ = transposed;
   const std::size_t block = block_size(n);
   blocks_ = (n + block - 1) / block;
   stride_ = blocks_ * block;
@@ -85,8 +89,8 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
     release_if_oversized(cotangent_sums_, blocks_ * S * cotangent_size(D, layout.width));
     cotangent_sums_.resize(blocks_ * S * cotangent_size(D, layout.width));
     job_.cotangent_sums = cotangent_sums_.data();
-    y_theta_[0].assign(layout.total, 0.0);
-    y_theta_[1].assign(layout.total, 0.0);
+    y_theta_[0].assign(layout.total, 0.0);  // a_theta(t0) = 0
+    y_theta_[1].resize(layout.total);       // written whole by the first step
     auto size_derivative = [&](ThetaDerivative& k) {
       k.dense.resize(layout.total);
       k.gp.resize(layout.outputs);
@@ -118,7 +122,7 @@ void FusedCnfRk<Real>::configure(const ParamLayout& layout, const double* theta,
 template <class Real>
 void FusedCnfRk<Real>::prepare_stage(int stage, double t) {
   HyperState& hs = hyper_[stage];
-  hyper_forward_simd(layout_, theta_, transposed_, t, hs);
+  hyper_forward_simd(layout_, theta_, *transposed_, t, hs);
   const int K = layout_.width, KD = K * layout_.dim;
   Real* p = packed_[stage].data();
   for (int i = 0; i < KD; ++i) p[i] = Real(hs.p[layout_.p_w + i]);

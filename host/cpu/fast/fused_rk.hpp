@@ -34,9 +34,12 @@ class FusedCnfRk {
   /// Sets up a new solve as the constructor does, reusing this object's memory (released first
   /// where it is far larger than needed): a backend keeps one per kind of solve, so a warm
   /// training iteration allocates no solver state. The state is zero afterwards; `tableau` must
-  /// outlive the solve.
+  /// outlive the solve. `transposed`, if given, was built from
+  /// `theta` and outlives the solve (a backend builds it once per parameter vector for both of
+  /// an iteration's solves); otherwise the solver builds its own.
   void configure(const ParamLayout& layout, const double* theta, std::size_t n, bool adjoint,
-                 bool seminorm, const Tableau& tableau, const ControlParams& params);
+                 bool seminorm, const Tableau& tableau, const ControlParams& params,
+                 const HyperTransposed* transposed = nullptr);
 
   int rows() const { return job_.rows(); }
   /// Row r of the state (n values): fill them before start(), read them after a solve.
@@ -77,9 +80,10 @@ class FusedCnfRk {
   BlockJob<Real> job_;
   std::vector<Real> y_[2];
   std::vector<std::vector<Real>> k_;
-  HyperTransposed transposed_;             // the hypernetwork's weights for its SIMD forward
-  std::vector<HyperState> hyper_;          // per stage
-  std::vector<std::vector<Real>> packed_;  // per stage
+  const HyperTransposed* transposed_ = nullptr;  // the hypernetwork's weights for its forward
+  HyperTransposed own_transposed_;               // built here when the caller gives none
+  std::vector<HyperState> hyper_;                // per stage
+  std::vector<std::vector<Real>> packed_;        // per stage
   std::vector<double> norm_sums_, cotangent_sums_;
   // Adjoint: a_theta and its stage derivatives (by slot, and the initial step's probe). A
   // derivative keeps every tensor but fc3's weight in `dense`; that one is the outer product
