@@ -287,47 +287,41 @@ __global__ void __launch_bounds__(kAttemptMaxThreads, (attempt_min_blocks<Real, 
   }
 }
 
+// attempt_kernel<Real, D, kAdjoint> for a run-time D (1-4; nullptr otherwise): the one dispatch
+// the launch and the occupancy query share.
+template <class Real, bool kAdjoint>
+auto attempt_kernel_for(int dim) -> decltype(&attempt_kernel<Real, 1, kAdjoint>) {
+  switch (dim) {
+    case 1:
+      return attempt_kernel<Real, 1, kAdjoint>;
+    case 2:
+      return attempt_kernel<Real, 2, kAdjoint>;
+    case 3:
+      return attempt_kernel<Real, 3, kAdjoint>;
+    case 4:
+      return attempt_kernel<Real, 4, kAdjoint>;
+    default:
+      return nullptr;
+  }
+}
+
 template <class Real, bool kAdjoint>
 void launch_attempt_for(const SolveBuffers<Real>& b, const SolveDims& d, const ParamLayout& l,
                         const Tableau& tab, const ControlParams& p, cudaStream_t stream) {
-  const size_t shared = attempt_shared_bytes(d, l, sizeof(Real));
-  switch (l.dim) {
-#define CUCNF_ATTEMPT_CASE(DIM)                                                              \
-  case DIM:                                                                                  \
-    CUCNF_LAUNCH(kAdjoint ? "attempt_kernel<adjoint>" : "attempt_kernel<cnf>",               \
-                 (attempt_kernel<Real, DIM, kAdjoint>), d.attempt_blocks, d.attempt_threads, \
-                 shared, stream, b, d, l, tab, p);                                           \
-    return;
-    CUCNF_ATTEMPT_CASE(1)
-    CUCNF_ATTEMPT_CASE(2)
-    CUCNF_ATTEMPT_CASE(3)
-    CUCNF_ATTEMPT_CASE(4)
-#undef CUCNF_ATTEMPT_CASE
-    default:
-      break;
-  }
-  throw_cuda_error(cudaErrorInvalidValue, "attempt_kernel: no variant for this dimension", __FILE__,
-                   __LINE__);
+  const auto kernel = attempt_kernel_for<Real, kAdjoint>(l.dim);
+  if (!kernel)
+    throw_cuda_error(cudaErrorInvalidValue, "attempt_kernel: no variant for this dimension",
+                     __FILE__, __LINE__);
+  CUCNF_LAUNCH(kAdjoint ? "attempt_kernel<adjoint>" : "attempt_kernel<cnf>", kernel,
+               d.attempt_blocks, d.attempt_threads, attempt_shared_bytes(d, l, sizeof(Real)),
+               stream, b, d, l, tab, p);
 }
 
 template <class Real, bool kAdjoint>
 cudaError_t blocks_per_sm_for(int* blocks, int dim, int threads, size_t shared) {
-  switch (dim) {
-    case 1:
-      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-          blocks, attempt_kernel<Real, 1, kAdjoint>, threads, shared);
-    case 2:
-      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-          blocks, attempt_kernel<Real, 2, kAdjoint>, threads, shared);
-    case 3:
-      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-          blocks, attempt_kernel<Real, 3, kAdjoint>, threads, shared);
-    case 4:
-      return cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-          blocks, attempt_kernel<Real, 4, kAdjoint>, threads, shared);
-    default:
-      return cudaErrorInvalidValue;
-  }
+  const auto kernel = attempt_kernel_for<Real, kAdjoint>(dim);
+  if (!kernel) return cudaErrorInvalidValue;
+  return cudaOccupancyMaxActiveBlocksPerMultiprocessor(blocks, kernel, threads, shared);
 }
 
 }  // namespace
